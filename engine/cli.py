@@ -1,0 +1,182 @@
+"""The headless front-end: ``python main.py <verb> ...``.
+
+Verbs run the same jobs as the GUI through the same engine and write the same
+run folders.  Errors the user can fix print one line and exit non-zero; the
+first Ctrl-C stops a training run early (saving the model), a second cancels.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import time
+from pathlib import Path
+from typing import Sequence, TextIO
+
+from engine import events as ev
+from engine import jobs, params
+from engine.control import RunControl
+from engine.data import DataError
+from engine.runs import WorkspaceError, list_runs
+from engine.train.registry import EXPERIMENTS
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CANCELLED = 0, 1, 2, 130
+
+
+class TerminalSink:
+    """A progress bar with ETA on one line, the log and per-epoch metrics above it."""
+
+    def __init__(self, stream: TextIO = sys.stderr, width: int = 30) -> None:
+        self.stream, self.width = stream, width
+        self.tty = stream.isatty()
+        self._last_line = 0.0
+
+    def _print(self, text: str) -> None:
+        if self.tty:
+            self.stream.write("\r\033[K")
+        self.stream.write(text + "\n")
+        self.stream.flush()
+
+    def __call__(self, event: ev.Event) -> None:
+        if isinstance(event, ev.Started):
+            self._print(f"run {event.run_id}{' (resumed)' if event.resumed else ''} → {event.run_dir}")
+        elif isinstance(event, ev.Progress) and event.total:
+            frac = min(1.0, event.step / event.total)
+            eta = f"ETA {_duration(event.eta)}" if event.eta is not None else "ETA --"
+            bar = "█" * int(frac * self.width) + "·" * (self.width - int(frac * self.width))
+            line = f"epoch {event.epoch + 1} [{bar}] {frac:6.1%} step {event.step}/{event.total} {eta}"
+            if self.tty:
+                self.stream.write("\r\033[K" + line)
+                self.stream.flush()
+            elif time.monotonic() - self._last_line > 5 or event.step == event.total:
+                self._last_line = time.monotonic()
+                self._print(line)
+        elif isinstance(event, ev.Metrics) and event.phase == "val":
+            values = "  ".join(f"{k} {v:.4g}" for k, v in event.values.items())
+            self._print(f"epoch {event.epoch + 1} val  {values}")
+        elif isinstance(event, ev.Log):
+            self._print(f"{event.level}: {event.message}" if event.level != "info" else event.message)
+        elif isinstance(event, ev.Finished):
+            self._print(f"{event.status} at step {event.step}")
+
+
+def _duration(seconds: float) -> str:
+    s = int(round(seconds))
+    return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
+
+
+def _install_interrupt(control: RunControl) -> None:
+    def handler(signum, frame):  # noqa: ARG001 - signal signature
+        if control.stop_requested:
+            sys.stderr.write("\ncancelling…\n")
+            control.cancel()
+        else:
+            sys.stderr.write("\nstopping early after this step (Ctrl-C again to cancel)…\n")
+            control.request_stop()
+
+    signal.signal(signal.SIGINT, handler)
+
+
+def _run_job(job: jobs.Job, p, workspace: Path, resume_dir: Path | None = None) -> int:
+    control = RunControl()
+    _install_interrupt(control)
+    try:
+        out = jobs.execute(job, p, workspace, [TerminalSink()], control, resume_dir=resume_dir)
+    except (WorkspaceError, FileNotFoundError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if out.status == "failed":
+        print(f"error: {out.error}", file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_CANCELLED if out.status == "cancelled" else EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="main.py", description="Kexue Workbench. With no verb, opens the GUI.")
+    verbs = parser.add_subparsers(dest="verb", metavar="VERB")
+    ws_help = f"folder that holds runs/ (default: {jobs.default_workspace()})"
+
+    train = verbs.add_parser("train", help="train a model headless")
+    models = train.add_subparsers(dest="experiment", metavar="MODEL", required=True)
+    for name, job in EXPERIMENTS.items():
+        sub = models.add_parser(name, help=job.title, description=job.description)
+        params.add_arguments(sub, job.params)
+        sub.add_argument("--workspace", type=Path, default=jobs.default_workspace(), help=ws_help)
+
+    resume = verbs.add_parser("resume", help="continue a run from its last checkpoint")
+    resume.add_argument("run_dir", type=Path, help="the run's folder")
+    resume.add_argument("--epochs", type=int, help="train up to this many epochs in all (default: as configured)")
+
+    runs = verbs.add_parser("runs", help="list runs with status and final metrics")
+    runs.add_argument("--workspace", type=Path, default=jobs.default_workspace(), help=ws_help)
+
+    dl = verbs.add_parser("download-mnist", help="download the MNIST files into the cache")
+    dl.add_argument("--cache", type=Path, help="folder to download into (default: the user cache)")
+    return parser
+
+
+def cmd_runs(workspace: Path) -> int:
+    infos = list_runs(workspace)
+    if not infos:
+        print(f"no runs in {workspace}")
+        return EXIT_OK
+    for info in infos:
+        keys = [k for k in info.final if k.startswith("val/")] or list(info.final)
+        metrics = "  ".join(f"{k}={info.final[k]:.4g}" for k in keys[:4])
+        line = f"{info.run_id:40s} {info.status:11s} {metrics}"
+        if info.error:
+            line += f"  ({info.error})"
+        print(line)
+    return EXIT_OK
+
+
+def cmd_resume(run_dir: Path, epochs: int | None) -> int:
+    from engine.runs import RunStore
+
+    try:
+        cfg = RunStore.open(run_dir).config()
+        job = EXPERIMENTS[cfg["job"]]
+        values = dict(cfg["params"])
+        if epochs is not None:
+            values["epochs"] = epochs
+        p = params.from_dict(job.params, values)
+    except (FileNotFoundError, KeyError, ValueError) as exc:
+        print(f"error: cannot resume {run_dir}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    return _run_job(job, p, run_dir.parent.parent, resume_dir=run_dir)
+
+
+def cmd_download(cache: Path | None) -> int:
+    from engine.data import mnist
+
+    def progress(name: str, done: int, total: int) -> None:
+        sys.stderr.write(f"\r{name}: {done / 1e6:.1f}/{total / 1e6:.1f} MB")
+
+    try:
+        folder = mnist.download(cache, progress=progress)
+    except DataError as exc:
+        print(f"\nerror: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"\nMNIST is in {folder}")
+    return EXIT_OK
+
+
+def main(argv: Sequence[str]) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.verb == "train":
+        job = EXPERIMENTS[args.experiment]
+        try:
+            p = params.from_args(job.params, args)
+        except params.ParamError as exc:
+            parser.error(str(exc))
+        return _run_job(job, p, args.workspace)
+    if args.verb == "resume":
+        return cmd_resume(args.run_dir, args.epochs)
+    if args.verb == "runs":
+        return cmd_runs(args.workspace)
+    if args.verb == "download-mnist":
+        return cmd_download(args.cache)
+    parser.print_help()
+    return EXIT_USAGE

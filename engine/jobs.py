@@ -1,0 +1,115 @@
+"""Jobs: the one way work runs, from the GUI, the command line or a test.
+
+A :class:`Job` pairs a params dataclass with a function ``run(params, ctx)``.
+:func:`execute` creates (or reopens) the run folder, wires the sinks, calls the
+function, and turns its ending — normal, stopped early, cancelled, or an
+exception — into exactly one terminal event and a status on disk.
+"""
+
+from __future__ import annotations
+
+import time
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Mapping
+
+import platformdirs
+
+from engine import events as ev
+from engine import params as prm
+from engine.control import Cancelled, RunControl
+from engine.errors import UserError
+from engine.runs import RunStore
+
+
+def default_workspace() -> Path:
+    return Path(platformdirs.user_data_dir("kexue-workbench", appauthor=False)) / "workspace"
+
+
+class JobError(UserError):
+    """A failure the user can act on (bad data, impossible settings): shown as one line."""
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    title: str
+    params: type
+    run: Callable[[Any, "JobContext"], Mapping[str, Any]]
+    description: str = ""
+
+
+class JobContext:
+    """What a running job sees: its run folder, its control, and ``emit``."""
+
+    def __init__(self, run_id: str, store: RunStore, control: RunControl, sinks: Iterable[ev.Sink],
+                 resume: dict[str, Any] | None = None) -> None:
+        self.run_id = run_id
+        self.store = store
+        self.control = control
+        self.resume = resume
+        self._sinks = list(sinks)
+        self.step = 0
+
+    def emit(self, event: ev.Event) -> None:
+        for sink in self._sinks:
+            sink(event)
+
+    def checkpoint(self) -> None:
+        self.control.checkpoint()
+
+    def log(self, message: str, level: str = "info") -> None:
+        self.emit(ev.Log(self.run_id, self.step, level, message))
+
+    def metrics(self, phase: str, epoch: int, values: Mapping[str, float]) -> None:
+        self.emit(ev.Metrics(self.run_id, self.step, phase, epoch, dict(values)))
+
+    def artifact(self, kind: str, name: str, payload: Mapping[str, Any]) -> None:
+        self.emit(ev.Artifact(self.run_id, self.step, kind, name, dict(payload)))
+
+
+@dataclass
+class Outcome:
+    status: str
+    run_dir: Path
+    summary: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+
+
+def execute(job: Job, params: Any, workspace: Path | str, sinks: Iterable[ev.Sink] = (),
+            control: RunControl | None = None, resume_dir: Path | str | None = None) -> Outcome:
+    """Run ``job`` to its end and return how it ended; never raises for job errors.
+
+    With ``resume_dir`` the run continues in that folder from ``last.pt``.
+    Raises :class:`engine.runs.WorkspaceError` when no run folder can be made.
+    """
+    prm.check(params)
+    control = control or RunControl()
+    config = {"params": prm.to_dict(params)}
+    if resume_dir is None:
+        store = RunStore.create(workspace, job.name, config)
+        resume = None
+    else:
+        store = RunStore.open(resume_dir)
+        resume = store.load_checkpoint("last")
+        store.update_config(**config, resumed=time.strftime("%Y-%m-%dT%H:%M:%S"))
+        store.last_step = int(resume.get("step", 0))
+    run_id = store.path.name
+    ctx = JobContext(run_id, store, control, [store, *sinks], resume=resume)
+    ctx.step = store.last_step
+    ctx.emit(ev.Started(run_id, ctx.step, job.name, config["params"], str(store.path), resume is not None))
+    try:
+        summary = dict(job.run(params, ctx) or {})
+        status = "stopped" if control.stop_requested else "completed"
+        ctx.emit(ev.Finished(run_id, ctx.step, status, summary))
+        return Outcome(status, store.path, summary)
+    except Cancelled:
+        ctx.emit(ev.Finished(run_id, ctx.step, "cancelled", {}))
+        return Outcome("cancelled", store.path)
+    except Exception as exc:  # every failure ends the run cleanly, with its cause recorded
+        message = str(exc) if isinstance(exc, UserError) else f"{exc.__class__.__name__}: {exc}"
+        ctx.emit(ev.Failed(run_id, ctx.step, message, traceback.format_exc()))
+        return Outcome("failed", store.path, error=message)
+    finally:
+        store.close()

@@ -1,0 +1,108 @@
+"""The VAE of "变分自编码器（一）原来是这么一回事" (kexue.fm/archives/5253, 5343).
+
+Loss per image (SEEDS.md §9.1), with q(z) = N(0, I) and p(z|x) = N(μ, diag σ²):
+
+    L = −ln q(x|z) + KL(p(z|x) ‖ q(z)),   KL = ½ Σ_k (μ_k² + σ_k² − ln σ_k² − 1),
+    z = μ + ε ⊙ σ,  σ = exp(½ log σ²),  one sample of ε per image.
+
+Bernoulli decoder → summed pixel binary cross-entropy (the blog's MNIST demo);
+Gaussian decoder with fixed σ̃ → ‖x − μ̃‖² / (2σ̃²) (the constant ½D ln 2πσ̃² is
+dropped, so only differences of this term are meaningful).
+
+Shapes follow the author's Keras demos (``bojone/vae``): the MLP is
+D → 256 ReLU → (μ, log σ²) and back 2 → 256 ReLU → D; the conv version is
+Conv(32, 3×3, s2) → Conv(64, 3×3, s2) → Dense(16) → (μ, log σ²), mirrored by
+transposed convolutions.  The decoder returns logits; the sigmoid is applied
+inside the loss (numerically safer, the same model).
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+def gaussian_kl(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
+    """KL(N(μ, σ²) ‖ N(0, I)) per row, summed over the latent dimensions."""
+    return 0.5 * (mu.pow(2) + logvar.exp() - logvar - 1.0).sum(dim=-1)
+
+
+def reparameterize(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
+    return mu + torch.randn_like(mu) * torch.exp(0.5 * logvar)
+
+
+def reconstruction_nll(logits: torch.Tensor, x: torch.Tensor, likelihood: str, sigma: float) -> torch.Tensor:
+    """−ln q(x|z) per image (summed over pixels) for the chosen decoder likelihood."""
+    if likelihood == "bernoulli":
+        per_pixel = F.binary_cross_entropy_with_logits(logits, x, reduction="none")
+    else:
+        per_pixel = (torch.sigmoid(logits) - x).pow(2) / (2.0 * sigma * sigma)
+    return per_pixel.flatten(1).sum(dim=1)
+
+
+class MLPVAE(nn.Module):
+    def __init__(self, shape: tuple[int, int, int], latent: int = 2, hidden: int = 256) -> None:
+        super().__init__()
+        self.shape = shape
+        d = math.prod(shape)
+        self.encoder = nn.Sequential(nn.Flatten(), nn.Linear(d, hidden), nn.ReLU())
+        self.mu = nn.Linear(hidden, latent)
+        self.logvar = nn.Linear(hidden, latent)
+        self.decoder = nn.Sequential(nn.Linear(latent, hidden), nn.ReLU(), nn.Linear(hidden, d))
+
+    def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        h = self.encoder(x)
+        return self.mu(h), self.logvar(h)
+
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        return self.decoder(z).view(-1, *self.shape)
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        mu, logvar = self.encode(x)
+        return self.decode(reparameterize(mu, logvar)), mu, logvar
+
+
+class ConvVAE(nn.Module):
+    """Works for any image size: each transposed convolution's output padding
+    is chosen so the decoder returns exactly the encoder's input size."""
+
+    def __init__(self, shape: tuple[int, int, int], latent: int = 2, hidden: int = 16) -> None:
+        super().__init__()
+        self.shape = shape
+        c, h, w = shape
+        sizes = [(h, w)]
+        for _ in range(2):
+            sizes.append(tuple((s + 1) // 2 for s in sizes[-1]))
+        self.inner = (64, *sizes[-1])
+        flat = math.prod(self.inner)
+        self.encoder = nn.Sequential(
+            nn.Conv2d(c, 32, 3, stride=2, padding=1), nn.ReLU(),
+            nn.Conv2d(32, 64, 3, stride=2, padding=1), nn.ReLU(),
+            nn.Flatten(), nn.Linear(flat, hidden), nn.ReLU())
+        self.mu = nn.Linear(hidden, latent)
+        self.logvar = nn.Linear(hidden, latent)
+
+        def pad(big: tuple, small: tuple) -> tuple:
+            return tuple(int(b - (2 * s - 1)) for b, s in zip(big, small))
+
+        self.decoder_in = nn.Sequential(nn.Linear(latent, hidden), nn.ReLU(), nn.Linear(hidden, flat), nn.ReLU())
+        self.decoder = nn.Sequential(
+            nn.ConvTranspose2d(64, 32, 3, stride=2, padding=1, output_padding=pad(sizes[1], sizes[2])), nn.ReLU(),
+            nn.ConvTranspose2d(32, c, 3, stride=2, padding=1, output_padding=pad(sizes[0], sizes[1])))
+
+    def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        h = self.encoder(x)
+        return self.mu(h), self.logvar(h)
+
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        return self.decoder(self.decoder_in(z).view(-1, *self.inner))
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        mu, logvar = self.encode(x)
+        return self.decode(reparameterize(mu, logvar)), mu, logvar
+
+
+ARCHS = {"mlp": MLPVAE, "conv": ConvVAE}

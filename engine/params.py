@@ -1,0 +1,122 @@
+"""One declaration per job: a frozen dataclass whose fields carry their help,
+choices and ranges.  The GUI builds its form from it, the CLI its flags, and
+the run folder records it as ``config.json`` — nothing is declared twice.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import typing
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+from engine.errors import UserError
+
+
+class ParamError(UserError, ValueError):
+    """A parameter value outside its declared choices or range."""
+
+
+def param(
+    default: Any,
+    help: str,
+    *,
+    choices: Sequence[Any] | None = None,
+    minimum: float | None = None,
+    maximum: float | None = None,
+    label: str | None = None,
+    gui: bool = True,
+) -> Any:
+    """Declare a job parameter: a dataclass field with its documentation."""
+    meta = {"help": help, "choices": tuple(choices) if choices else None,
+            "minimum": minimum, "maximum": maximum, "label": label, "gui": gui}
+    return dataclasses.field(default=default, metadata=meta)
+
+
+@dataclass(frozen=True)
+class ParamSpec:
+    name: str
+    type: type
+    default: Any
+    help: str
+    choices: tuple | None
+    minimum: float | None
+    maximum: float | None
+    label: str
+    gui: bool
+
+    @property
+    def flag(self) -> str:
+        return "--" + self.name.replace("_", "-")
+
+
+def specs(cls: type) -> list[ParamSpec]:
+    """The parameter specs of a params dataclass, in declaration order."""
+    hints = typing.get_type_hints(cls)
+    out = []
+    for f in dataclasses.fields(cls):
+        m = f.metadata
+        out.append(ParamSpec(
+            name=f.name, type=hints[f.name], default=f.default, help=m.get("help", ""),
+            choices=m.get("choices"), minimum=m.get("minimum"), maximum=m.get("maximum"),
+            label=m.get("label") or f.name.replace("_", " ").capitalize(), gui=m.get("gui", True)))
+    return out
+
+
+def check(params: Any) -> None:
+    """Raise :class:`ParamError` naming the first field outside its declaration."""
+    for s in specs(type(params)):
+        value = getattr(params, s.name)
+        if s.choices is not None and value not in s.choices:
+            raise ParamError(f"{s.name} must be one of {', '.join(map(str, s.choices))}; got {value!r}")
+        if s.minimum is not None and value < s.minimum:
+            raise ParamError(f"{s.name} must be ≥ {s.minimum}; got {value}")
+        if s.maximum is not None and value > s.maximum:
+            raise ParamError(f"{s.name} must be ≤ {s.maximum}; got {value}")
+
+
+def to_dict(params: Any) -> dict[str, Any]:
+    return dataclasses.asdict(params)
+
+
+def from_dict(cls: type, values: dict[str, Any]) -> Any:
+    """Build params from a saved config; unknown keys are dropped, missing ones defaulted."""
+    known = {s.name: s for s in specs(cls)}
+    kwargs = {k: _coerce(known[k].type, v) for k, v in values.items() if k in known}
+    params = cls(**kwargs)
+    check(params)
+    return params
+
+
+def _coerce(kind: type, value: Any) -> Any:
+    if kind is bool:
+        if isinstance(value, str):
+            return value.strip().lower() in ("1", "true", "yes", "on")
+        return bool(value)
+    if kind in (int, float, str):
+        return kind(value)
+    return value
+
+
+def add_arguments(parser: argparse.ArgumentParser, cls: type) -> None:
+    """Add one ``--flag`` per field, documented from the declaration."""
+    for s in specs(cls):
+        extra = []
+        if s.minimum is not None or s.maximum is not None:
+            extra.append(f"range {s.minimum if s.minimum is not None else '-∞'}…"
+                         f"{s.maximum if s.maximum is not None else '∞'}")
+        help_text = f"{s.help} (default: {s.default}{'; ' + '; '.join(extra) if extra else ''})"
+        if s.type is bool:
+            parser.add_argument(s.flag, dest=s.name, action=argparse.BooleanOptionalAction,
+                                default=s.default, help=help_text)
+        else:
+            parser.add_argument(s.flag, dest=s.name, type=s.type, default=s.default,
+                                choices=s.choices, help=help_text, metavar=s.name.upper()
+                                if s.choices is None else None)
+
+
+def from_args(cls: type, namespace: argparse.Namespace) -> Any:
+    params = cls(**{s.name: getattr(namespace, s.name) for s in specs(cls)})
+    check(params)
+    return params

@@ -1,0 +1,1 @@
+"""Training: the shared loop, and the experiments registered with it."""

@@ -1,0 +1,206 @@
+"""The training loop every model shares.
+
+A :class:`TrainTask` knows its model (one ``train_step``, an ``evaluate``, the
+pictures it can draw); :func:`fit` does the rest: seeded shuffling of
+in-memory tensors (no DataLoader — on small image sets it is the bottleneck),
+pause / stop early / cancel at every batch, metrics throttled at the source,
+a NaN guard, checkpoints with RNG state written atomically, and exact resume
+from the middle of an epoch.
+
+Evaluation and artifacts run under ``torch.random.fork_rng`` so that how often
+they run (they are throttled by wall time) never changes the training stream.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import Any, Iterable, Mapping
+
+import numpy as np
+import torch
+from torch import nn
+
+from engine import events as ev
+from engine.data.images import Split
+from engine.jobs import JobContext, JobError
+from engine.train import rng
+
+
+class NonFiniteLoss(JobError):
+    pass
+
+
+class TrainTask(ABC):
+    """One trainable experiment; ``fit`` drives it."""
+
+    monitor = "loss"  # validation metric that picks best.pt (lower is better)
+
+    @abstractmethod
+    def modules(self) -> Mapping[str, nn.Module]: ...
+
+    @abstractmethod
+    def optimizers(self) -> Mapping[str, torch.optim.Optimizer]: ...
+
+    @abstractmethod
+    def train_step(self, x: torch.Tensor, y: torch.Tensor) -> Mapping[str, torch.Tensor]:
+        """One optimisation step; returns detached scalar tensors (no ``.item()``)."""
+
+    @abstractmethod
+    def evaluate(self, x: torch.Tensor, y: torch.Tensor) -> Mapping[str, float]: ...
+
+    def artifacts(self, x: torch.Tensor, y: torch.Tensor) -> Iterable[tuple[str, str, dict[str, Any]]]:
+        return ()
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"modules": {k: m.state_dict() for k, m in self.modules().items()},
+                "optimizers": {k: o.state_dict() for k, o in self.optimizers().items()}}
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        for k, m in self.modules().items():
+            m.load_state_dict(state["modules"][k])
+        for k, o in self.optimizers().items():
+            o.load_state_dict(state["optimizers"][k])
+
+    def train(self, mode: bool = True) -> None:
+        for m in self.modules().values():
+            m.train(mode)
+
+
+@dataclass(frozen=True)
+class LoopSettings:
+    batch_size: int
+    epochs: int
+    log_every: int = 10  # steps between metric events (and NaN checks)
+    max_metric_rate: float = 10.0  # metric events per second at most
+    artifact_interval: float = 2.0  # seconds between artifact refreshes
+    eval_batch: int = 1024
+
+
+class _Clock:
+    """Progress events at most every 0.1 s, with an ETA that ignores paused time."""
+
+    def __init__(self, ctx: JobContext, total: int, first_step: int) -> None:
+        self.ctx, self.total, self.first = ctx, total, first_step
+        self.t0 = time.monotonic()
+        self.paused0 = ctx.control.paused_seconds
+        self.last = 0.0
+
+    def tick(self, epoch: int, force: bool = False) -> None:
+        now = time.monotonic()
+        if not force and now - self.last < 0.1:
+            return
+        self.last = now
+        active = now - self.t0 - (self.ctx.control.paused_seconds - self.paused0)
+        done = self.ctx.step - self.first
+        eta = active / done * (self.total - self.ctx.step) if done > 0 else None
+        self.ctx.emit(ev.Progress(self.ctx.run_id, self.ctx.step, self.total, epoch, active, eta))
+
+
+def _batched_eval(task: TrainTask, x: torch.Tensor, y: torch.Tensor, size: int) -> dict[str, float]:
+    totals: dict[str, float] = {}
+    for i in range(0, len(x), size):
+        part = task.evaluate(x[i:i + size], y[i:i + size])
+        for k, v in part.items():
+            totals[k] = totals.get(k, 0.0) + v * len(x[i:i + size])
+    return {k: v / len(x) for k, v in totals.items()}
+
+
+def fit(task: TrainTask, data: Split, ctx: JobContext, device: torch.device, settings: LoopSettings,
+        seed: int) -> dict[str, Any]:
+    """Train ``task`` on ``data``; returns a summary. Raises ``Cancelled`` on cancel."""
+    x_train = torch.from_numpy(data.x_train).to(device)
+    y_train = torch.from_numpy(data.y_train).to(device)
+    x_val = torch.from_numpy(data.x_val).to(device)
+    y_val = torch.from_numpy(data.y_val).to(device)
+    n, bs = len(x_train), settings.batch_size
+    per_epoch = math.ceil(n / bs)
+    total = per_epoch * settings.epochs
+    shuffle = torch.Generator().manual_seed(seed)
+    epoch, batch, perm, best = 0, 0, None, math.inf
+    if ctx.resume is not None:
+        r = ctx.resume
+        task.load_state_dict(r["task"])
+        rng.restore(r["rng"], shuffle)
+        epoch, batch, perm, best = r["epoch"], r["batch"], r["perm"], r["best"]
+        ctx.step = r["step"]
+        ctx.log(f"resumed at epoch {epoch + 1}, step {ctx.step}")
+
+    def save(name: str) -> None:
+        ctx.store.save_checkpoint(name, {
+            "task": task.state_dict(), "rng": rng.capture(shuffle), "epoch": epoch, "batch": batch,
+            "perm": perm, "best": best, "step": ctx.step})
+
+    def validate(draw: bool) -> dict[str, float]:
+        task.train(False)
+        with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []), torch.no_grad():
+            torch.manual_seed(seed + 1)
+            values = _batched_eval(task, x_val, y_val, settings.eval_batch)
+            if draw:
+                for kind, name, payload in task.artifacts(x_val, y_val):
+                    ctx.artifact(kind, name, payload)
+        task.train(True)
+        if not all(math.isfinite(v) for v in values.values()):
+            raise NonFiniteLoss(f"validation loss is not finite at epoch {epoch + 1} "
+                                f"({', '.join(f'{k}={v}' for k, v in values.items())})")
+        return values
+
+    clock = _Clock(ctx, total, ctx.step)
+    clock.tick(epoch, force=True)
+    last_metrics = last_artifacts = 0.0
+    sums: dict[str, torch.Tensor] = {}
+    count = 0
+    task.train(True)
+    summary: dict[str, Any] = {}
+    while epoch < settings.epochs:
+        if perm is None:
+            perm = torch.randperm(n, generator=shuffle)
+            batch = 0
+        while batch < per_epoch:
+            ctx.checkpoint()
+            if ctx.control.stop_requested:
+                values = validate(draw=True)
+                ctx.metrics("val", epoch, values)
+                save("last")
+                ctx.log(f"stopped early at step {ctx.step}; model saved")
+                return {"stopped_at_step": ctx.step, **{f"val/{k}": v for k, v in values.items()}}
+            idx = perm[batch * bs:(batch + 1) * bs].to(device)
+            out = task.train_step(x_train[idx], y_train[idx])
+            for k, v in out.items():
+                sums[k] = sums[k] + v if k in sums else v.clone()
+            count += 1
+            batch += 1
+            ctx.step += 1
+            end_of_epoch = batch == per_epoch
+            if ctx.step % settings.log_every == 0 or end_of_epoch:
+                means = {k: float(v) / count for k, v in sums.items()}  # the only host sync
+                bad = [k for k, v in means.items() if not math.isfinite(v)]
+                if bad:
+                    raise NonFiniteLoss(f"training {', '.join(bad)} became {means[bad[0]]} near step "
+                                        f"{ctx.step} (epoch {epoch + 1}); try a lower learning rate. "
+                                        f"The last good checkpoint is kept.")
+                now = time.monotonic()
+                if end_of_epoch or now - last_metrics >= 1.0 / settings.max_metric_rate:
+                    ctx.metrics("train", epoch, means)
+                    last_metrics = now
+                    sums, count = {}, 0
+            clock.tick(epoch)
+        now = time.monotonic()
+        final = epoch == settings.epochs - 1
+        draw = final or now - last_artifacts >= settings.artifact_interval
+        values = validate(draw)
+        if draw:
+            last_artifacts = now
+        ctx.metrics("val", epoch, values)
+        epoch, perm, batch = epoch + 1, None, 0
+        improved = values[task.monitor] < best
+        if improved:
+            best = values[task.monitor]
+        save("last")
+        if improved:
+            save("best")
+        clock.tick(epoch - 1, force=True)
+        summary = {f"val/{k}": v for k, v in values.items()}
+    return {**summary, f"best_val/{task.monitor}": best, "epochs": settings.epochs}

@@ -1,0 +1,20 @@
+"""Kexue Workbench entry point: no arguments open the GUI; a verb runs headless."""
+
+from __future__ import annotations
+
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if not argv:
+        from gui.app import run_gui
+
+        return run_gui()
+    from engine.cli import main as cli_main
+
+    return cli_main(argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
