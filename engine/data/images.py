@@ -10,6 +10,7 @@ what it was trained on.
 from __future__ import annotations
 
 import hashlib
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -124,7 +125,7 @@ def load_npz(path: Path) -> ImageSet:
             raise DataError(f"{path.name}: images have mixed sizes (stored as objects); "
                             f"resize them to one size first") from exc
         raise DataError(f"{path.name}: not a readable .npz ({exc})") from exc
-    except (OSError, EOFError) as exc:
+    except (OSError, EOFError, zipfile.BadZipFile) as exc:
         raise DataError(f"{path.name}: not a readable .npz ({exc})") from exc
     return _finish(x, y, path.name, str(path))
 

@@ -1,0 +1,80 @@
+import json
+import os
+import stat
+import subprocess
+import sys
+
+import pytest
+
+from engine.jobs import execute
+from engine.runs import RunStore, WorkspaceError, list_runs, read_metrics
+from tests.engine.toy import TOY, ToyParams
+
+
+def test_run_folder_layout_and_config(tmp_path):
+    out = execute(TOY, ToyParams(epochs=1), tmp_path)
+    names = {p.name for p in out.run_dir.iterdir()}
+    assert {"config.json", "metrics.jsonl", "status.json", "checkpoints", "artifacts"} <= names
+    cfg = json.loads((out.run_dir / "config.json").read_text())
+    assert cfg["job"] == "toy" and cfg["params"]["epochs"] == 1
+    assert out.run_dir.parent.name == "runs" and "-toy-" in out.run_dir.name
+
+
+def test_vae_config_records_seed_data_and_versions(tmp_path):
+    from engine.train.registry import EXPERIMENTS
+    from engine.train.vae import VAEParams
+
+    out = execute(EXPERIMENTS["vae"], VAEParams(epochs=1, seed=7), tmp_path)
+    cfg = RunStore(out.run_dir).config()
+    assert cfg["seed"] == 7
+    assert cfg["data"]["name"] == "digits" and len(cfg["data"]["sha256"]) == 64 and cfg["data"]["n"] == 1797
+    assert cfg["versions"]["torch"] and cfg["versions"]["python"]
+
+
+def test_killed_run_is_listed_as_interrupted_with_its_curves(tmp_path):
+    code = (
+        "import os, sys\n"
+        "from engine.runs import RunStore\n"
+        f"s = RunStore.create({str(tmp_path)!r}, 'vae', {{'params': {{}}}})\n"
+        "s.append_metrics({'step': 1, 'epoch': 0, 'phase': 'train', 'loss': 2.5})\n"
+        "s.append_metrics({'step': 2, 'epoch': 0, 'phase': 'train', 'loss': 2.0})\n"
+        "open(s.path / 'metrics.jsonl', 'a').write('{\"step\": 3, \"ph')\n"  # torn line
+        "os._exit(9)\n")
+    subprocess.run([sys.executable, "-c", code], cwd=os.getcwd(), check=False)
+    [info] = list_runs(tmp_path)
+    assert info.status == "interrupted"
+    assert info.final["train/loss"] == 2.0
+    assert list(read_metrics(info.path)["step"]) == [1, 2]
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root ignores permissions")
+def test_unwritable_workspace_is_a_clear_error(tmp_path):
+    tmp_path.chmod(stat.S_IRUSR | stat.S_IXUSR)
+    try:
+        with pytest.raises(WorkspaceError, match="cannot create a run folder"):
+            execute(TOY, ToyParams(), tmp_path)
+    finally:
+        tmp_path.chmod(stat.S_IRWXU)
+
+
+def test_workspace_that_is_a_file_is_a_clear_error(tmp_path):
+    f = tmp_path / "not-a-folder"
+    f.write_text("x")
+    with pytest.raises(WorkspaceError, match="cannot create a run folder"):
+        execute(TOY, ToyParams(), f)
+
+
+def test_checkpoint_write_is_atomic(tmp_path, monkeypatch):
+    store = RunStore.create(tmp_path, "toy", {})
+    store.save_checkpoint("last", {"step": 1})
+    import engine.runs as runs
+
+    def broken_replace(src, dst):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(runs.os, "replace", broken_replace)
+    with pytest.raises(OSError):
+        store.save_checkpoint("last", {"step": 2})
+    monkeypatch.undo()
+    assert store.load_checkpoint("last")["step"] == 1
+    assert [p.name for p in store.checkpoints.iterdir()] == ["last.pt"]
