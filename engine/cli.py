@@ -43,7 +43,7 @@ class TerminalSink:
             self._print(f"run {event.run_id}{' (resumed)' if event.resumed else ''} → {event.run_dir}")
         elif isinstance(event, ev.Progress) and event.total:
             frac = min(1.0, event.step / event.total)
-            eta = f"ETA {_duration(event.eta)}" if event.eta is not None else "ETA --"
+            eta = f"ETA {format_duration(event.eta)}" if event.eta is not None else "ETA --"
             bar = "█" * int(frac * self.width) + "·" * (self.width - int(frac * self.width))
             line = f"epoch {event.epoch + 1} [{bar}] {frac:6.1%} step {event.step}/{event.total} {eta}"
             if self.tty:
@@ -61,7 +61,7 @@ class TerminalSink:
             self._print(f"{event.status} at step {event.step}")
 
 
-def _duration(seconds: float) -> str:
+def format_duration(seconds: float) -> str:
     s = int(round(seconds))
     return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
 

@@ -1,0 +1,1 @@
+"""Kexue Workbench GUI: one client of :mod:`engine` (PySide6 + pyqtgraph)."""

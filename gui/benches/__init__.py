@@ -1,0 +1,1 @@
+"""The benches: one room per kind of experiment, listed in the navigation."""

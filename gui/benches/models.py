@@ -1,0 +1,323 @@
+"""The Models bench: pick data and a model, train it in the background, and
+watch it learn — curves, reconstructions, latent scatter, manifold — with
+pause / stop early / cancel, past runs overlaid, resumed or run again."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt, QThread, Signal
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import (QComboBox, QFormLayout, QGroupBox, QLabel, QPushButton, QScrollArea, QSplitter,
+                               QVBoxLayout, QWidget)
+
+from engine import events as ev
+from engine import params as prm
+from engine.data import images, mnist
+from engine.runs import RunStore, read_metrics
+from engine.train.registry import EXPERIMENTS
+from gui.bridge import EngineBridge
+from gui.widgets.image_grid import ImagePanel, mosaic, side_by_side
+from gui.widgets.live_plot import MetricsPanel
+from gui.widgets.message_bar import MessageBar
+from gui.widgets.params_form import ParamsForm
+from gui.widgets.run_controls import RunControls
+from gui.widgets.run_list import RunList
+from gui.widgets.scatter import LabelScatter
+from gui.widgets.source_picker import SourcePicker
+from gui.worker import CallThread, JobThread
+
+DATA_FILTER = "Image data (*.npz *idx*ubyte* *.gz *.idx);;All files (*)"
+
+
+class ModelsBench(QWidget):
+    title = "Models"
+    busy_changed = Signal(bool)
+
+    def __init__(self, workspace: Path, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAcceptDrops(True)
+        self.workspace = workspace
+        self.bridge = EngineBridge(self)
+        self.thread: JobThread | None = None
+        self.loader: CallThread | None = None
+        self.current_run: str | None = None
+        self.form: ParamsForm | None = None
+        self.data_ok = False
+
+        # left column: data, model, controls, runs
+        self.messages = MessageBar()
+        self.picker = SourcePicker(list(images.BUILTIN), DATA_FILTER, "models-data")
+        self.download = QPushButton("Download MNIST")
+        self.download.setToolTip(f"Fetch the four MNIST files into {mnist.cache_dir()}")
+        self.data_summary = QLabel("")
+        self.data_summary.setWordWrap(True)
+        data_box = QGroupBox("Data")
+        dl = QVBoxLayout(data_box)
+        dl.addWidget(self.picker)
+        dl.addWidget(self.data_summary)
+        dl.addWidget(self.download)
+        self.experiment = QComboBox()
+        for name, job in EXPERIMENTS.items():
+            self.experiment.addItem(job.title, name)
+        self.model_box = QGroupBox("Model and training")
+        self.model_layout = QFormLayout(self.model_box)
+        self.model_layout.addRow("Experiment", self.experiment)
+        self.controls = RunControls()
+        self.runs = RunList()
+        form_area = QWidget()
+        fl = QVBoxLayout(form_area)
+        fl.setContentsMargins(0, 0, 0, 0)
+        fl.addWidget(data_box)
+        fl.addWidget(self.model_box)
+        fl.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setWidget(form_area)
+        setup = QWidget()
+        sl = QVBoxLayout(setup)
+        sl.setContentsMargins(0, 0, 0, 0)
+        sl.addWidget(self.messages)
+        sl.addWidget(scroll, 1)
+        sl.addWidget(self.controls)  # always in view, whatever the form's length
+        left_split = QSplitter(Qt.Orientation.Vertical)
+        left_split.addWidget(setup)
+        runs_box = QGroupBox("Runs")
+        QVBoxLayout(runs_box).addWidget(self.runs)
+        left_split.addWidget(runs_box)
+        left_split.setStretchFactor(0, 3)
+        left_split.setStretchFactor(1, 2)
+
+        # right: curves above, pictures below
+        self.curves = MetricsPanel()
+        self.recon = ImagePanel("Originals | reconstructions", "reconstructions appear after the first epoch")
+        self.latent = LabelScatter("Latent space (validation)")
+        self.manifold = ImagePanel("Decoded manifold", "a 2-D latent is decoded on a 15×15 grid")
+        pictures = QSplitter(Qt.Orientation.Horizontal)
+        for w in (self.recon, self.latent, self.manifold):
+            pictures.addWidget(w)
+        right = QSplitter(Qt.Orientation.Vertical)
+        right.addWidget(self.curves)
+        right.addWidget(pictures)
+        right.setStretchFactor(0, 1)
+        right.setStretchFactor(1, 1)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(left_split)
+        self.splitter.addWidget(right)
+        self.splitter.setStretchFactor(0, 0)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([380, 900])
+        self.splitters = {"main": self.splitter, "left": left_split, "right": right, "pictures": pictures}
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.splitter)
+
+        # wiring
+        self.experiment.currentIndexChanged.connect(self._build_form)
+        self.picker.source_changed.connect(self.preview_data)
+        self.download.clicked.connect(self.download_mnist)
+        self.controls.start_clicked.connect(self.start)
+        self.controls.pause_clicked.connect(lambda: self.thread and self.thread.control.pause())
+        self.controls.resume_clicked.connect(lambda: self.thread and self.thread.control.resume())
+        self.controls.stop_clicked.connect(lambda: self.thread and self.thread.control.request_stop())
+        self.controls.cancel_clicked.connect(lambda: self.thread and self.thread.control.cancel())
+        self.runs.selection_changed.connect(self._overlay)
+        self.runs.resume_requested.connect(self.resume)
+        self.runs.rerun_requested.connect(self.load_settings)
+        b = self.bridge
+        b.started.connect(self._on_started)
+        b.progress.connect(lambda e: self.controls.set_progress(e.step, e.total, e.eta, e.epoch))
+        b.metrics.connect(self._on_metrics)
+        b.artifact.connect(self._on_artifact)
+        b.log.connect(self._on_log)
+        b.finished.connect(self._on_finished)
+        b.failed.connect(self._on_failed)
+        self._build_form()
+        self.runs.set_workspace(workspace, self.job.name)
+        self.preview_data(self.picker.source())
+
+    # -- form ------------------------------------------------------------------
+    @property
+    def job(self):
+        return EXPERIMENTS[self.experiment.currentData()]
+
+    def _build_form(self) -> None:
+        if self.form is not None:
+            self.model_layout.removeRow(1)
+        self.form = ParamsForm(self.job.params)
+        self.model_layout.addRow(self.form)
+
+    def params(self) -> Any:
+        values = self.form.values()
+        values["data"] = self.picker.source()
+        return prm.from_dict(self.job.params, values)
+
+    def load_settings(self, run_dir: Path) -> None:
+        """Put a past run's settings back in the form ("run again")."""
+        cfg = RunStore.open(run_dir).config()
+        self.experiment.setCurrentIndex(max(0, self.experiment.findData(cfg.get("job"))))
+        values = cfg.get("params", {})
+        self.form.set_values(values)
+        if "data" in values:
+            self.picker.set_source(values["data"])
+        self.messages.info(f"Settings of {run_dir.name} loaded; press Start to run them again.")
+
+    # -- data ------------------------------------------------------------------
+    def preview_data(self, source: str) -> None:
+        """Load the source in the background to check it and show what it holds."""
+        self.data_summary.setText("reading…")
+        self.data_ok = False
+        thread = CallThread(lambda report: images.load(source).summary())
+        thread.done.connect(self._preview_done)
+        thread.failed.connect(self._preview_failed)
+        self._keep(thread)
+
+    def _preview_done(self, summary: str) -> None:
+        self.data_ok = True
+        self.data_summary.setText(summary)
+        if self.messages.level == "error":
+            self.messages.clear()
+
+    def _preview_failed(self, message: str, details: str) -> None:
+        self.data_summary.setText("—")
+        self.messages.error(message, details)
+
+    def download_mnist(self) -> None:
+        self.download.setEnabled(False)
+        self.download.setText("Downloading…")
+
+        def fetch(report):
+            return mnist.download(progress=lambda name, done, total: report(name, done / total if total else 0))
+
+        thread = CallThread(fetch)
+        thread.progressed.connect(lambda name, f: self.data_summary.setText(f"downloading {name}: {f:.0%}"))
+        thread.done.connect(lambda _: (self.picker.set_source("mnist"), self.preview_data("mnist")))
+        thread.failed.connect(self._preview_failed)
+        thread.finished.connect(lambda: (self.download.setEnabled(True), self.download.setText("Download MNIST")))
+        self._keep(thread)
+
+    def _keep(self, thread: QThread) -> None:
+        """Hold a reference until the thread ends (a running QThread must not be collected)."""
+        held = self.__dict__.setdefault("_threads", set())
+        held.add(thread)
+        thread.finished.connect(lambda: held.discard(thread))
+        thread.start()
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt API
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
+        urls = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
+        if urls:
+            self.picker.set_source(urls[0])
+            event.acceptProposedAction()
+
+    # -- running ---------------------------------------------------------------
+    @property
+    def busy(self) -> bool:
+        return self.thread is not None
+
+    def start(self) -> None:
+        try:
+            p = self.params()
+        except prm.ParamError as exc:
+            self.messages.error(str(exc))
+            return
+        self._launch(JobThread(self.job, p, self.workspace, self.bridge.sink))
+
+    def resume(self, run_dir: Path) -> None:
+        if self.busy:
+            return
+        try:
+            cfg = RunStore.open(run_dir).config()
+            job = EXPERIMENTS[cfg["job"]]
+            p = prm.from_dict(job.params, cfg["params"])
+        except (OSError, KeyError, ValueError) as exc:
+            self.messages.error(f"cannot resume {run_dir.name}: {exc}")
+            return
+        self.load_settings(run_dir)
+        self.curves.remove_run(run_dir.name)
+        self.curves.add_frame(run_dir.name, read_metrics(run_dir))
+        self._launch(JobThread(job, p, self.workspace, self.bridge.sink, resume_dir=run_dir))
+
+    def _launch(self, thread: JobThread) -> None:
+        self.messages.clear()
+        overlaid = {p.name for p in self.runs.selected()}
+        if self.current_run and self.current_run not in overlaid:
+            self.curves.remove_run(self.current_run)
+        for panel in (self.recon, self.manifold, self.latent):
+            panel.clear()
+        self.bridge.expect_new_run()
+        self.thread = thread
+        thread.crashed.connect(self._on_crashed)
+        thread.finished.connect(self._on_thread_end)
+        self.controls.set_running()
+        self.runs.set_busy(True)
+        self.busy_changed.emit(True)
+        thread.start()
+
+    def _on_thread_end(self) -> None:
+        self.bridge.drain()  # deliver the terminal event before letting go
+        self.thread = None
+        self.controls.set_idle()
+        self.runs.set_busy(False)
+        self.runs.refresh()
+        self.busy_changed.emit(False)
+
+    def shutdown(self, wait_ms: int = 10000) -> None:
+        """Cancel a running job and wait for it (closing the window)."""
+        for t in [self.thread, *self.__dict__.get("_threads", ())]:
+            if t is not None:
+                if isinstance(t, JobThread):
+                    t.control.cancel()
+                t.wait(wait_ms)
+
+    # -- events ------------------------------------------------------------------
+    def _on_started(self, e: ev.Started) -> None:
+        self.current_run = e.run_id
+        self.controls.bar.setValue(0)
+
+    def _on_metrics(self, batch: list) -> None:
+        for m in batch:
+            self.curves.add_point(m.run_id, m.phase, m.step, dict(m.values))
+
+    def _on_artifact(self, a: ev.Artifact) -> None:
+        p = a.payload
+        if a.kind == "image_pairs":
+            self.recon.show_array(side_by_side(mosaic(p["originals"]), mosaic(p["reconstructions"])),
+                                  f"Originals | reconstructions (step {a.step:,})")
+        elif a.kind == "scatter":
+            axes = tuple(str(s) for s in p.get("axes", ("", "")))
+            self.latent.set_points(p["points"], p["labels"], axes)
+        elif a.kind == "image_grid":
+            self.manifold.show_array(mosaic(p["images"]), f"Decoded manifold (step {a.step:,})")
+
+    def _on_log(self, e: ev.Log) -> None:
+        if e.level in ("warning", "error"):
+            self.messages.warning(e.message)
+        else:
+            self.data_summary.setToolTip(e.message)
+
+    def _on_finished(self, e: ev.Finished) -> None:
+        text = {"completed": "Run completed", "stopped": "Stopped early; the model was saved",
+                "cancelled": "Cancelled; the last saved checkpoint is kept"}[e.status]
+        if self.messages.level != "warning":
+            self.messages.info(f"{text} ({e.run_id}).")
+
+    def _on_failed(self, e: ev.Failed) -> None:
+        self.messages.error(f"Run failed: {e.message}", e.traceback)
+
+    def _on_crashed(self, message: str, details: str) -> None:
+        self.messages.error(message, details)
+
+    def _overlay(self, paths: list) -> None:
+        wanted = {p.name: p for p in paths}
+        for run in self.curves.runs():
+            if run not in wanted and run != self.current_run:
+                self.curves.remove_run(run)
+        for name, path in wanted.items():
+            if name not in self.curves.runs():
+                self.curves.add_frame(name, read_metrics(path))

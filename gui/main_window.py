@@ -1,0 +1,127 @@
+"""The main window: bench navigation on the left, the bench on the right, the
+compute device and workspace in the status bar; layout and folders remembered."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QUrl
+from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices
+from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QListWidget, QMainWindow, QMessageBox,
+                               QStackedWidget, QWidget)
+
+from engine import devices
+from gui import settings
+from gui.benches.models import ModelsBench
+
+BENCHES = (ModelsBench,)
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, workspace: Path | None = None) -> None:
+        super().__init__()
+        self.setWindowTitle("Kexue Workbench")
+        self.workspace = workspace or settings.workspace()
+        self.nav = QListWidget()
+        self.nav.setObjectName("benchNav")
+        self.nav.setFixedWidth(130)
+        self.nav.setStyleSheet("#benchNav { font-size: 11pt; } #benchNav::item { padding: 8px 6px; }")
+        self.stack = QStackedWidget()
+        self.benches = []
+        for cls in BENCHES:
+            bench = cls(self.workspace)
+            self.benches.append(bench)
+            self.stack.addWidget(bench)
+            self.nav.addItem(cls.title)
+        self.nav.currentRowChanged.connect(self.stack.setCurrentIndex)
+        self.nav.setCurrentRow(0)
+        central = QWidget()
+        row = QHBoxLayout(central)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(0)
+        row.addWidget(self.nav)
+        row.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+
+        self.device_label = QLabel(f"Device: {devices.describe_default()}")
+        self.device_label.setObjectName("deviceLabel")
+        self.workspace_label = QLabel()
+        self.statusBar().addPermanentWidget(self.workspace_label)
+        self.statusBar().addPermanentWidget(self.device_label)
+        self._show_workspace()
+        self._menus()
+        self.resize(1400, 880)
+        self.restore_layout()
+
+    def _menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        choose = QAction("Choose workspace…", self)
+        choose.triggered.connect(self.choose_workspace)
+        reveal = QAction("Open workspace folder", self)
+        reveal.triggered.connect(lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.workspace))))
+        quit_action = QAction("Quit", self)
+        quit_action.setShortcut("Ctrl+Q")
+        quit_action.triggered.connect(self.close)
+        for a in (choose, reveal, quit_action):
+            file_menu.addAction(a)
+        help_menu = self.menuBar().addMenu("&Help")
+        about = QAction("About", self)
+        about.triggered.connect(lambda: QMessageBox.about(
+            self, "Kexue Workbench", "A lab bench for the experiments of the Scientific Spaces blog "
+            "(kexue.fm).\nGPL-3.0-or-later."))
+        help_menu.addAction(about)
+
+    def _show_workspace(self) -> None:
+        self.workspace_label.setText(f"Workspace: {self.workspace}")
+
+    def choose_workspace(self) -> None:
+        if self.busy:
+            QMessageBox.information(self, "Workspace", "Finish or stop the running job first.")
+            return
+        folder = QFileDialog.getExistingDirectory(self, "Workspace folder", str(self.workspace))
+        if folder:
+            self.workspace = Path(folder)
+            settings.set_workspace(self.workspace)
+            for bench in self.benches:
+                bench.workspace = self.workspace
+                bench.runs.set_workspace(self.workspace, bench.job.name)
+            self._show_workspace()
+
+    @property
+    def busy(self) -> bool:
+        return any(b.busy for b in self.benches)
+
+    # -- remembered layout ------------------------------------------------------
+    def restore_layout(self) -> None:
+        s = settings.store()
+        geometry = s.value("window/geometry")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        for bench in self.benches:
+            for name, splitter in bench.splitters.items():
+                state = s.value(f"{bench.title}/splitter/{name}")
+                if isinstance(state, QByteArray):
+                    splitter.restoreState(state)
+        self.nav.setCurrentRow(int(s.value("window/bench", 0)))
+
+    def save_layout(self) -> None:
+        s = settings.store()
+        s.setValue("window/geometry", self.saveGeometry())
+        s.setValue("window/bench", self.nav.currentRow())
+        for bench in self.benches:
+            for name, splitter in bench.splitters.items():
+                s.setValue(f"{bench.title}/splitter/{name}", splitter.saveState())
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt API
+        if self.busy:
+            answer = QMessageBox.question(
+                self, "Quit while training?",
+                "A job is still running. Quit anyway? It will be cancelled; its last checkpoint is kept.",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
+            if answer != QMessageBox.StandardButton.Yes:
+                event.ignore()
+                return
+        for bench in self.benches:
+            bench.shutdown()
+        self.save_layout()
+        event.accept()

@@ -1,0 +1,1 @@
+"""Widgets every bench shares."""

@@ -1,0 +1,46 @@
+"""One Export button for every plot: PNG or SVG of the picture, CSV of its data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+import pandas as pd
+from pyqtgraph.exporters import ImageExporter, SVGExporter
+from PySide6.QtWidgets import QFileDialog, QGraphicsScene, QMenu, QToolButton, QWidget
+
+from gui import settings
+
+
+def export_picture(scene: QGraphicsScene, path: Path) -> Path:
+    """Write the scene as PNG or SVG, chosen by the file's suffix."""
+    path = Path(path)
+    exporter = SVGExporter(scene) if path.suffix.lower() == ".svg" else ImageExporter(scene)
+    exporter.export(str(path))
+    return path
+
+
+class ExportButton(QToolButton):
+    def __init__(self, scene: QGraphicsScene, frame: Callable[[], pd.DataFrame] | None, stem: str,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setText("Export")
+        self.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.scene, self.frame, self.stem = scene, frame, stem
+        menu = QMenu(self)
+        menu.addAction("Picture as PNG…", lambda: self._save("png"))
+        menu.addAction("Picture as SVG…", lambda: self._save("svg"))
+        if frame is not None:
+            menu.addAction("Data as CSV…", lambda: self._save("csv"))
+        self.setMenu(menu)
+
+    def _save(self, kind: str) -> None:
+        start = str(Path(settings.last_folder("export")) / f"{self.stem}.{kind}")
+        path, _ = QFileDialog.getSaveFileName(self, f"Export {kind.upper()}", start, f"{kind.upper()} (*.{kind})")
+        if not path:
+            return
+        settings.set_last_folder("export", str(Path(path).parent))
+        if kind == "csv":
+            self.frame().to_csv(path, index=False)
+        else:
+            export_picture(self.scene, Path(path))

@@ -1,0 +1,108 @@
+"""A form built from a params dataclass (engine.params): one editor per field,
+its help as the tooltip, its range and choices enforced by the editor."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QLineEdit, QSpinBox,
+                               QWidget)
+
+from engine import params as prm
+
+
+class ParamsForm(QWidget):
+    changed = Signal()
+
+    def __init__(self, cls: type, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.cls = cls
+        self.hidden: dict[str, Any] = {}
+        self.editors: dict[str, QWidget] = {}
+        layout = QFormLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        for spec in prm.specs(cls):
+            if not spec.gui:
+                self.hidden[spec.name] = spec.default
+                continue
+            editor = self._editor(spec)
+            editor.setToolTip(spec.help)
+            editor.setObjectName(f"param_{spec.name}")
+            self.editors[spec.name] = editor
+            layout.addRow(spec.label, editor)
+        self._specs = {s.name: s for s in prm.specs(cls)}
+
+    def _editor(self, spec: prm.ParamSpec) -> QWidget:
+        if spec.choices is not None:
+            w = QComboBox()
+            w.addItems([str(c) for c in spec.choices])
+            w.setCurrentText(str(spec.default))
+            w.currentTextChanged.connect(self.changed)
+        elif spec.type is bool:
+            w = QCheckBox()
+            w.setChecked(bool(spec.default))
+            w.toggled.connect(self.changed)
+        elif spec.type is int:
+            w = QSpinBox()
+            w.setRange(int(spec.minimum if spec.minimum is not None else -2**31),
+                       int(spec.maximum if spec.maximum is not None else 2**31 - 1))
+            w.setValue(spec.default)
+            w.valueChanged.connect(self.changed)
+        elif spec.type is float and spec.minimum is not None and spec.minimum > 0 \
+                and spec.maximum is not None and spec.maximum / spec.minimum > 1e4:
+            w = QLineEdit(f"{spec.default:g}")  # spans decades (a learning rate): typed, not spun
+            w.textChanged.connect(self.changed)
+        elif spec.type is float:
+            w = QDoubleSpinBox()
+            w.setDecimals(4)
+            w.setSingleStep(0.05)
+            w.setRange(spec.minimum if spec.minimum is not None else -1e12,
+                       spec.maximum if spec.maximum is not None else 1e12)
+            w.setValue(spec.default)
+            w.valueChanged.connect(self.changed)
+        else:
+            w = QLineEdit(str(spec.default))
+            w.textChanged.connect(self.changed)
+        return w
+
+    def values(self) -> dict[str, Any]:
+        out = dict(self.hidden)
+        for name, w in self.editors.items():
+            spec = self._specs[name]
+            if isinstance(w, QComboBox):
+                out[name] = type(spec.default)(w.currentText())
+            elif isinstance(w, QCheckBox):
+                out[name] = w.isChecked()
+            elif isinstance(w, (QSpinBox, QDoubleSpinBox)):
+                out[name] = w.value()
+            else:
+                text = w.text().strip()
+                if spec.type is float:
+                    try:
+                        out[name] = float(text)
+                    except ValueError:
+                        raise prm.ParamError(f"{spec.label}: {text!r} is not a number") from None
+                else:
+                    out[name] = text
+        return out
+
+    def params(self) -> Any:
+        """The dataclass for the current values; raises ParamError naming the bad field."""
+        return prm.from_dict(self.cls, self.values())
+
+    def set_values(self, values: dict[str, Any]) -> None:
+        for name, value in values.items():
+            w = self.editors.get(name)
+            if w is None:
+                if name in self.hidden:
+                    self.hidden[name] = value
+                continue
+            if isinstance(w, QComboBox):
+                w.setCurrentText(str(value))
+            elif isinstance(w, QCheckBox):
+                w.setChecked(bool(value))
+            elif isinstance(w, (QSpinBox, QDoubleSpinBox)):
+                w.setValue(value)
+            else:
+                w.setText(f"{value:g}" if isinstance(value, float) else str(value))
