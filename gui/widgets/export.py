@@ -6,17 +6,33 @@ from pathlib import Path
 from typing import Callable
 
 import pandas as pd
-from pyqtgraph.exporters import ImageExporter, SVGExporter
+from pyqtgraph.exporters import ImageExporter
+from PySide6.QtCore import QRectF
+from PySide6.QtGui import QPainter
+from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QFileDialog, QGraphicsScene, QMenu, QToolButton, QWidget
 
 from gui import settings
 
 
 def export_picture(scene: QGraphicsScene, path: Path) -> Path:
-    """Write the scene as PNG or SVG, chosen by the file's suffix."""
+    """Write the scene as PNG or SVG, chosen by the file's suffix.
+
+    SVG goes through Qt's own QSvgGenerator: pyqtgraph 0.14's SVGExporter fails
+    on the path data PySide6 6.11 writes ("not enough values to unpack")."""
     path = Path(path)
-    exporter = SVGExporter(scene) if path.suffix.lower() == ".svg" else ImageExporter(scene)
-    exporter.export(str(path))
+    if path.suffix.lower() == ".svg":
+        rect = scene.sceneRect()
+        generator = QSvgGenerator()
+        generator.setFileName(str(path))
+        generator.setSize(rect.size().toSize())
+        generator.setViewBox(rect)
+        generator.setTitle(path.stem)
+        painter = QPainter(generator)
+        scene.render(painter, QRectF(), rect)
+        painter.end()
+    else:
+        ImageExporter(scene).export(str(path))
     return path
 
 

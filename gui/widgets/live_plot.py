@@ -95,6 +95,7 @@ class MetricsPanel(QWidget):
         bar.addWidget(self.export)
         key = QLabel("solid: train (smoothed; raw values faint) · dashed ●: validation · colour: run")
         key.setStyleSheet("color: palette(mid);")
+        key.setWordWrap(True)
         box = QVBoxLayout(self)
         box.setContentsMargins(0, 0, 0, 0)
         box.addLayout(bar)

@@ -1,0 +1,27 @@
+import pytest
+from PySide6.QtCore import QSettings
+
+
+@pytest.fixture(autouse=True)
+def isolated_settings(tmp_path_factory, qapp):
+    """Each test gets its own QSettings file, never the user's."""
+    folder = tmp_path_factory.mktemp("settings")
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(folder))
+    from gui.app import configure_pyqtgraph
+
+    configure_pyqtgraph(qapp)
+    yield folder
+
+
+@pytest.fixture
+def bench(qtbot, tmp_path):
+    from gui.benches.models import ModelsBench
+
+    b = ModelsBench(tmp_path / "ws")
+    qtbot.addWidget(b)
+    b.resize(1300, 800)
+    b.show()
+    qtbot.waitUntil(lambda: b.data_ok, timeout=20000)
+    yield b
+    b.shutdown()

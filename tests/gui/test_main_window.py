@@ -1,0 +1,54 @@
+import pytest
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QMessageBox
+
+from gui.main_window import MainWindow
+
+
+@pytest.fixture
+def window(qtbot, tmp_path):
+    w = MainWindow(workspace=tmp_path / "ws")
+    qtbot.addWidget(w)
+    w.show()
+    yield w
+
+
+def test_status_bar_names_the_device(window):
+    text = window.device_label.text()
+    assert text.startswith("Device: ") and ("CPU" in text or "CUDA" in text)
+    assert window.nav.count() == len(window.benches) and window.nav.item(0).text() == "Models"
+
+
+def test_close_during_a_run_asks_first(qtbot, window, monkeypatch):
+    bench = window.benches[0]
+    qtbot.waitUntil(lambda: bench.data_ok, timeout=20000)
+    bench.form.set_values({"epochs": 500})
+    bench.start()
+    qtbot.waitUntil(lambda: bench.controls.bar.value() > 0, timeout=30000)
+    asked = []
+    monkeypatch.setattr(QMessageBox, "question",
+                        lambda *a, **k: asked.append(a) or QMessageBox.StandardButton.No)
+    assert not window.close()
+    assert asked and bench.busy and window.isVisible()
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    assert window.close()
+    qtbot.waitUntil(lambda: not bench.busy, timeout=30000)
+    from engine.runs import list_runs
+
+    assert list_runs(window.workspace)[0].status == "cancelled"
+
+
+def test_layout_is_remembered(qtbot, tmp_path):
+    w = MainWindow(workspace=tmp_path)
+    qtbot.addWidget(w)
+    w.show()
+    w.resize(w.minimumSizeHint().width(), 555)  # the offscreen screen is 800×800: Qt clamps to it
+    w.benches[0].splitter.setSizes([500, 300])
+    before = w.benches[0].splitter.sizes()
+    w.close()
+    assert QSettings("kexue", "workbench").value("window/geometry") is not None
+    again = MainWindow(workspace=tmp_path)
+    qtbot.addWidget(again)
+    again.show()
+    assert again.height() == 555
+    assert again.benches[0].splitter.sizes() == before

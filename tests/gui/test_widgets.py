@@ -1,0 +1,81 @@
+import numpy as np
+import pytest
+
+from engine import params as prm
+from engine.smoothing import debiased_ema
+from engine.train.vae import VAEParams
+from gui.widgets.image_grid import mosaic
+from gui.widgets.live_plot import GrowingSeries, MetricsPanel
+from gui.widgets.params_form import ParamsForm
+
+
+def test_debiased_ema_by_hand():
+    w = 0.5
+    x = np.array([4.0, 0.0, 2.0])
+    # s1 = 0.5·4 = 2 → /0.5 = 4; s2 = 0.5·2 + 0 = 1 → /0.75; s3 = 0.5·1 + 0.5·2 = 1.5 → /0.875
+    np.testing.assert_allclose(debiased_ema(x, w), [4.0, 1 / 0.75, 1.5 / 0.875])
+
+
+def test_debiased_ema_leaves_constants_and_caps_weight():
+    np.testing.assert_allclose(debiased_ema(np.full(50, 3.25), 0.9), 3.25)
+    np.testing.assert_allclose(debiased_ema(np.array([1.0, 5.0]), 1.0), debiased_ema(np.array([1.0, 5.0]), 0.99))
+
+
+def test_growing_series_doubles_and_keeps_order():
+    s = GrowingSeries(capacity=2)
+    for i in range(9):
+        s.append(i, i * i)
+    s.extend(np.arange(9, 20), np.arange(9, 20) ** 2)
+    assert s.n == 20 and len(s.x) >= 20
+    np.testing.assert_array_equal(s.ys, np.arange(20) ** 2)
+
+
+def test_metrics_panel_outliers_log_and_export(qtbot, tmp_path):
+    from gui.widgets.export import export_picture
+
+    panel = MetricsPanel()
+    qtbot.addWidget(panel)
+    panel.resize(900, 400)
+    panel.show()
+    panel.smoothing.setValue(0)
+    for step in range(1, 201):
+        panel.add_point("r1", "train", step, {"loss": 1000.0 if step == 3 else 1.0 + 0.001 * step})
+    panel.add_point("r1", "val", 200, {"loss": 1.1})
+    panel.redraw()
+    plot = panel.plots["loss"]
+    panel.ignore_outliers.setChecked(True)
+    lo, hi = plot.viewRange()[1]
+    assert hi < 10, "the spike must not set the range"
+    panel.log_y.setChecked(True)
+    lo, hi = plot.viewRange()[1]
+    assert -0.5 < lo and hi < 1.0  # log10 of values around 1.0–1.2
+    frame = panel.to_frame()
+    assert len(frame) == 201 and set(frame["phase"]) == {"train", "val"}
+    for suffix in ("png", "svg"):
+        path = export_picture(panel.layout_widget.scene(), tmp_path / f"c.{suffix}")
+        assert path.stat().st_size > 1000
+    panel.remove_run("r1")
+    assert not panel.curves
+
+
+def test_mosaic_layout():
+    tiles = np.stack([np.full((2, 3), i, np.float32) for i in range(5)])
+    m = mosaic(tiles, cols=3, pad=1)
+    assert m.shape == (2 * 3 + 1, 3 * 4 + 1)
+    assert m[1, 1] == 0 and m[1, 5] == 1 and m[4, 1] == 3
+
+
+def test_params_form_round_trip_and_errors(qtbot):
+    form = ParamsForm(VAEParams)
+    qtbot.addWidget(form)
+    gui_fields = {s.name for s in prm.specs(VAEParams) if s.gui}
+    assert set(form.editors) == gui_fields and "data" not in form.editors
+    form.set_values({"latent": 8, "optimizer": "adam", "lr": 0.01, "amp": True})
+    p = form.params()
+    assert (p.latent, p.optimizer, p.lr, p.amp) == (8, "adam", 0.01, True)
+    form.editors["lr"].setText("fast")
+    with pytest.raises(prm.ParamError, match="not a number"):
+        form.params()
+    form.editors["lr"].setText("-1")
+    with pytest.raises(prm.ParamError, match="lr must be"):
+        form.params()
