@@ -3,6 +3,7 @@ light as the OS says), torch warmed up, uncaught errors shown not swallowed."""
 
 from __future__ import annotations
 
+import gc
 import sys
 import traceback
 
@@ -13,8 +14,33 @@ from engine import devices
 
 
 def configure_pyqtgraph(app: QApplication) -> None:
+    """Plot colours from the palette; antialiasing stays off (pyqtgraph's default:
+    it multiplies the cost of long curves, and 1-px lines do not need it)."""
     palette = app.palette()
-    pg.setConfigOptions(antialias=True, background=palette.base().color(), foreground=palette.text().color())
+    pg.setConfigOptions(background=palette.base().color(), foreground=palette.text().color())
+
+
+def create_app(argv: list[str] | None = None) -> QApplication:
+    """The QApplication as the workbench runs it (tests and benchmarks use it too)."""
+    app = QApplication.instance() or QApplication(argv or sys.argv)
+    app.setApplicationName("Kexue Workbench")
+    app.setOrganizationName("kexue")
+    configure_pyqtgraph(app)
+    devices.warm_up()
+    settle_memory()
+    return app
+
+
+def settle_memory() -> None:
+    """Move every object alive now out of the cyclic collector's reach.
+
+    With torch, pandas and pyqtgraph loaded about 400k objects are tracked, and a
+    full (generation 2) collection of them stalls the GUI thread 50–170 ms
+    (measured by benchmarks/responsiveness.py).  Frozen objects are never
+    scanned again; what is allocated later is collected as usual.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 def _excepthook(kind, value, tb) -> None:
@@ -30,12 +56,9 @@ def _excepthook(kind, value, tb) -> None:
 def run_gui(argv: list[str] | None = None) -> int:
     from gui.main_window import MainWindow
 
-    app = QApplication.instance() or QApplication(argv or sys.argv)
-    app.setApplicationName("Kexue Workbench")
-    app.setOrganizationName("kexue")
-    configure_pyqtgraph(app)
-    devices.warm_up()
+    app = create_app(argv)
     sys.excepthook = _excepthook
     window = MainWindow()
+    settle_memory()  # the window's objects too
     window.show()
     return app.exec()

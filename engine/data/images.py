@@ -154,8 +154,44 @@ def load_folder(path: Path) -> ImageSet:
     return _finish(np.stack(arrays), y, path.name, str(path))
 
 
+_last: tuple[tuple, ImageSet] | None = None
+
+
 def load(spec: str, cache: Path | None = None) -> ImageSet:
-    """Load a dataset by name ('digits', 'mnist') or by path (IDX, .npz, folder)."""
+    """Load a dataset by name ('digits', 'mnist') or by path (IDX, .npz, folder).
+
+    The last dataset loaded stays in memory, keyed by its path, size and
+    modification time: the GUI checks a file when it is picked and the run
+    started a moment later reuses it instead of reading and hashing it again.
+    """
+    global _last
+    key = _identity(spec, cache)
+    if key is not None and _last is not None and _last[0] == key:
+        return _last[1]
+    data = _load(spec, cache)
+    for a in (data.x, data.y):
+        a.flags.writeable = False  # shared between callers: nobody may change it
+    if key is not None:
+        _last = (key, data)
+    return data
+
+
+def _identity(spec: str, cache: Path | None) -> tuple | None:
+    if spec == "digits":
+        return ("digits",)
+    try:
+        from engine.data import mnist
+
+        path = mnist.cache_dir(cache) / "train-images-idx3-ubyte.gz" if spec == "mnist" else Path(spec).expanduser()
+        st = path.resolve().stat()
+    except (OSError, RuntimeError):
+        return None
+    if path.is_dir():
+        return None  # a folder's content can change without its own mtime changing
+    return (str(path.resolve()), st.st_size, st.st_mtime_ns)
+
+
+def _load(spec: str, cache: Path | None) -> ImageSet:
     if spec == "digits":
         return load_digits()
     if spec == "mnist":

@@ -75,12 +75,13 @@ class LoopSettings:
     epochs: int
     log_every: int = 10  # steps between metric events (and NaN checks)
     max_metric_rate: float = 10.0  # metric events per second at most
-    artifact_interval: float = 2.0  # seconds between artifact refreshes
+    artifact_interval: float = 2.0  # seconds between artifact refreshes, at least
+    artifact_duty: float = 0.05  # and at most this share of the time spent drawing them
     eval_batch: int = 1024
 
 
 class _Clock:
-    """Progress events at most every 0.1 s, with an ETA that ignores paused time."""
+    """Progress events at most every 0.25 s, with an ETA that ignores paused time."""
 
     def __init__(self, ctx: JobContext, total: int, first_step: int) -> None:
         self.ctx, self.total, self.first = ctx, total, first_step
@@ -90,7 +91,7 @@ class _Clock:
 
     def tick(self, epoch: int, force: bool = False) -> None:
         now = time.monotonic()
-        if not force and now - self.last < 0.1:
+        if not force and now - self.last < 0.25:
             return
         self.last = now
         active = now - self.t0 - (self.ctx.control.paused_seconds - self.paused0)
@@ -133,14 +134,19 @@ def fit(task: TrainTask, data: Split, ctx: JobContext, device: torch.device, set
             "task": task.state_dict(), "rng": rng.capture(shuffle), "epoch": epoch, "batch": batch,
             "perm": perm, "best": best, "step": ctx.step})
 
+    draw_cost = 0.0
+
     def validate(draw: bool) -> dict[str, float]:
+        nonlocal draw_cost
         task.train(False)
         with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []), torch.no_grad():
             torch.manual_seed(seed + 1)
             values = _batched_eval(task, x_val, y_val, settings.eval_batch)
             if draw:
+                t0 = time.monotonic()
                 for kind, name, payload in task.artifacts(x_val, y_val):
                     ctx.artifact(kind, name, payload)
+                draw_cost = time.monotonic() - t0
         task.train(True)
         if not all(math.isfinite(v) for v in values.values()):
             raise NonFiniteLoss(f"validation loss is not finite at epoch {epoch + 1} "
@@ -189,7 +195,8 @@ def fit(task: TrainTask, data: Split, ctx: JobContext, device: torch.device, set
             clock.tick(epoch)
         now = time.monotonic()
         final = epoch == settings.epochs - 1
-        draw = final or now - last_artifacts >= settings.artifact_interval
+        gap = max(settings.artifact_interval, draw_cost * (1 / settings.artifact_duty - 1))
+        draw = final or now - last_artifacts >= gap
         values = validate(draw)
         if draw:
             last_artifacts = now

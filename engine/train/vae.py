@@ -100,7 +100,7 @@ class VAETask(TrainTask):
         yield "image_pairs", "reconstructions", {
             "originals": shown.cpu().numpy()[:, 0], "reconstructions": recon.float().cpu().numpy()[:, 0]}
         keep = min(len(x), MAX_SCATTER)
-        mu = torch.cat([m.encode(x[i:i + 1024])[0] for i in range(0, keep, 1024)]).float().cpu().numpy()
+        mu = torch.cat([m.encode(x[i:min(i + 1024, keep)])[0] for i in range(0, keep, 1024)]).float().cpu().numpy()
         points, axes = _plane(mu)
         yield "scatter", "latent", {"points": points.astype(np.float32), "labels": y[:keep].cpu().numpy(),
                                     "axes": np.array(axes)}

@@ -5,8 +5,13 @@ train solid with its raw values faint underneath, validation dashed with
 markers.  Display-only controls: a debiased-EMA smoothing slider capped at
 0.99, log-y, and "ignore outliers" (y-range from the 2nd–98th percentiles).
 Items are created once and fed with ``setData`` from capacity-doubling
-buffers, redrawn at most 10 times a second, with peak downsampling and
-clip-to-view so 10⁵-point histories stay smooth.
+buffers, with peak downsampling and clip-to-view so 10⁵-point histories stay
+smooth.
+
+Redraws are paced by their own cost: painting pyqtgraph items is Python that
+holds the GIL, so a training thread slows while the plot draws.  After each
+redraw the next is scheduled so that drawing takes at most ``DUTY`` of the
+wall time (never more often than 4 Hz, never less than every 2 s).
 """
 
 from __future__ import annotations
@@ -21,9 +26,15 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
 
+import time
+
 from engine.smoothing import MAX_WEIGHT, debiased_ema
 from gui.widgets.colors import run_color
 from gui.widgets.export import ExportButton
+
+
+DUTY = 0.03
+MIN_INTERVAL_MS, MAX_INTERVAL_MS = 250, 2000
 
 
 class GrowingSeries:
@@ -59,6 +70,18 @@ class GrowingSeries:
         return self.y[:self.n]
 
 
+class TimedLayout(pg.GraphicsLayoutWidget):
+    """Adds up the time spent painting, wherever the paint was triggered from
+    (pyqtgraph re-lays out axes and ranges in later paints, not in setData)."""
+
+    paint_seconds = 0.0
+
+    def paintEvent(self, event) -> None:  # noqa: N802 - Qt API
+        t0 = time.perf_counter()
+        super().paintEvent(event)
+        self.paint_seconds += time.perf_counter() - t0
+
+
 @dataclass
 class _Curve:
     series: GrowingSeries
@@ -73,7 +96,7 @@ class MetricsPanel(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.layout_widget = pg.GraphicsLayoutWidget()
+        self.layout_widget = TimedLayout()
         self.plots: dict[str, pg.PlotItem] = {}
         self.curves: dict[tuple[str, str, str], _Curve] = {}  # (run, phase, metric)
         self.weight = 0.6
@@ -105,9 +128,9 @@ class MetricsPanel(QWidget):
         self.log_y.toggled.connect(self._on_log)
         self.ignore_outliers.toggled.connect(self._rescale)
         self._timer = QTimer(self)
-        self._timer.setInterval(100)
-        self._timer.timeout.connect(self.redraw)
-        self._timer.start()
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self._paced_redraw)
+        self._timer.start(MIN_INTERVAL_MS)
 
     # -- data in -----------------------------------------------------------
     def _plot(self, metric: str) -> pg.PlotItem:
@@ -129,8 +152,8 @@ class MetricsPanel(QWidget):
             if phase == "train":
                 faint = QColor(color)
                 faint.setAlpha(60)
-                raw = plot.plot(pen=pg.mkPen(faint, width=1), skipFiniteCheck=True)
-                main = plot.plot(pen=pg.mkPen(color, width=1), skipFiniteCheck=True)
+                raw = plot.plot(pen=pg.mkPen(faint, width=1), skipFiniteCheck=True, antialias=False)
+                main = plot.plot(pen=pg.mkPen(color, width=1), skipFiniteCheck=True, antialias=False)
             else:
                 raw = None
                 main = plot.plot(pen=pg.mkPen(color, width=1, style=Qt.PenStyle.DashLine), symbol="o",
@@ -187,7 +210,15 @@ class MetricsPanel(QWidget):
             p.setLogMode(y=on)
         self._rescale()
 
-    def redraw(self) -> None:
+    def _paced_redraw(self) -> None:
+        t0 = time.perf_counter()
+        self.redraw()
+        cost = time.perf_counter() - t0 + self.layout_widget.paint_seconds
+        self.layout_widget.paint_seconds = 0.0  # paints since the last redraw belong to it
+        self._timer.start(int(min(MAX_INTERVAL_MS, max(MIN_INTERVAL_MS, 1000 * cost * (1 / DUTY - 1)))))
+
+    def redraw(self) -> bool:
+        """Push changed data to the plot items; True when anything changed."""
         changed = False
         for (run, phase, metric), c in self.curves.items():
             if not c.dirty:
@@ -204,6 +235,7 @@ class MetricsPanel(QWidget):
             changed = True
         if changed:
             self._rescale()
+        return changed
 
     def _rescale(self) -> None:
         robust = self.ignore_outliers.isChecked()

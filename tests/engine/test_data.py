@@ -164,3 +164,18 @@ def test_gzip_detection_by_magic_not_name(tmp_path):
     write_idx(tmp_path / "plain-idx3-ubyte", x, compress=True)
     assert gzip.decompress((tmp_path / "plain-idx3-ubyte").read_bytes())[:3] == b"\x00\x00\x08"
     assert images.load(str(tmp_path / "plain-idx3-ubyte")).x.shape == (2, 1, 3, 3)
+
+
+def test_last_dataset_is_reused_until_the_file_changes(tmp_path):
+    import os
+
+    path = tmp_path / "d.npz"
+    np.savez(path, x=np.zeros((3, 4, 4)), y=np.arange(3))
+    first = images.load(str(path))
+    assert images.load(str(path)) is first
+    with pytest.raises(ValueError):
+        first.x[0, 0, 0, 0] = 1.0  # shared, so read-only
+    np.savez(path, x=np.ones((5, 4, 4)), y=np.arange(5))
+    os.utime(path, ns=(1, 1))  # a different modification time, whatever the clock's resolution
+    again = images.load(str(path))
+    assert again is not first and len(again.x) == 5

@@ -36,6 +36,16 @@ def test_artifacts_have_the_blog_pictures(tmp_path):
     assert grid["quantiles"][7] == pytest.approx(0.0, abs=1e-6)
 
 
+def test_scatter_is_capped_on_large_validation_sets(tmp_path, monkeypatch):
+    import engine.train.vae as vae_job
+
+    monkeypatch.setattr(vae_job, "MAX_SCATTER", 100)  # digits' 180 validation images exceed it
+    sink = ev.ListSink()
+    execute(EXPERIMENTS["vae"], VAEParams(epochs=1, device="cpu"), tmp_path, [sink])
+    [scatter] = [a.payload for a in sink.of(ev.Artifact) if a.kind == "scatter"]
+    assert scatter["points"].shape == (100, 2) and scatter["labels"].shape == (100,)
+
+
 def test_higher_latent_scatter_uses_principal_axes(tmp_path):
     sink = ev.ListSink()
     execute(EXPERIMENTS["vae"], VAEParams(epochs=1, latent=5, device="cpu"), tmp_path, [sink])

@@ -9,8 +9,10 @@ def isolated_settings(tmp_path_factory, qapp):
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(folder))
     from gui.app import configure_pyqtgraph
+    from engine.devices import warm_up
 
     configure_pyqtgraph(qapp)
+    warm_up()
     yield folder
 
 
