@@ -38,6 +38,7 @@ class Job:
     params: type
     run: Callable[[Any, "JobContext"], Mapping[str, Any]]
     description: str = ""
+    metrics: tuple[str, ...] = ()  # the curves it reports, so a GUI can lay them out before the run
 
 
 class JobContext:

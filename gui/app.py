@@ -28,7 +28,15 @@ def create_app(argv: list[str] | None = None) -> QApplication:
     configure_pyqtgraph(app)
     devices.warm_up()
     settle_memory()
+    sys.setswitchinterval(SWITCH_INTERVAL)
     return app
+
+
+# The GIL hand-over period.  Painting a plot crosses between Python and C++
+# many times; each crossing lets the training thread take the GIL, and at the
+# default 5 ms it keeps it long enough to stretch a 20 ms paint past 100 ms
+# (benchmarks/responsiveness.py).  1 ms keeps paints short at a small cost.
+SWITCH_INTERVAL = 0.001
 
 
 def settle_memory() -> None:

@@ -4,6 +4,8 @@
 appends to a deque.  A GUI-thread timer drains the deque every 50 ms, keeps
 every metric point, keeps only the newest progress and the newest artifact of
 each kind, drops events of runs that are no longer current, and emits signals.
+Artifacts go out one per tick, so drawing a batch of pictures never blocks the
+window for long in one piece.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ class EngineBridge(QObject):
     def __init__(self, parent: QObject | None = None, interval_ms: int = 50) -> None:
         super().__init__(parent)
         self._queue: deque[ev.Event] = deque()
+        self._artifacts: dict[tuple[str, str], ev.Artifact] = {}  # waiting for their tick
         self.current_run: str | None = None
         self._accept_next_start = False
         self._timer = QTimer(self)
@@ -38,6 +41,7 @@ class EngineBridge(QObject):
         """The next ``Started`` event names the run this bridge follows."""
         self.current_run = None
         self._accept_next_start = True
+        self._artifacts.clear()
 
     def sink(self, event: ev.Event) -> None:  # any thread
         self._queue.append(event)
@@ -45,7 +49,7 @@ class EngineBridge(QObject):
     def drain(self) -> None:
         metrics: list[ev.Metrics] = []
         progress: ev.Progress | None = None
-        artifacts: dict[tuple[str, str], ev.Artifact] = {}
+        artifacts = self._artifacts
         rest: list[ev.Event] = []
         while self._queue:
             e = self._queue.popleft()
@@ -58,6 +62,7 @@ class EngineBridge(QObject):
             elif isinstance(e, ev.Progress):
                 progress = e
             elif isinstance(e, ev.Artifact):
+                artifacts.pop((e.kind, e.name), None)  # re-insert: the newest goes to the back
                 artifacts[(e.kind, e.name)] = e
             else:
                 rest.append(e)
@@ -68,12 +73,14 @@ class EngineBridge(QObject):
             self.metrics.emit(metrics)
         if progress is not None:
             self.progress.emit(progress)
-        for a in artifacts.values():
-            self.artifact.emit(a)
+        if artifacts:
+            self.artifact.emit(artifacts.pop(next(iter(artifacts))))
         for e in rest:
             if isinstance(e, ev.Log):
                 self.log.emit(e)
             elif isinstance(e, ev.Finished):
+                while artifacts:  # the run's last pictures before its end
+                    self.artifact.emit(artifacts.pop(next(iter(artifacts))))
                 self.finished.emit(e)
             elif isinstance(e, ev.Failed):
                 self.failed.emit(e)

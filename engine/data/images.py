@@ -10,11 +10,13 @@ what it was trained on.
 from __future__ import annotations
 
 import hashlib
+import warnings
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import torch
 
 from engine.data import DataError
 from engine.data import idx
@@ -67,7 +69,7 @@ def _finish(x: np.ndarray, y: np.ndarray | None, name: str, source: str) -> Imag
         raise DataError(f"{name}: expected a stack of images, got an array of shape {x.shape}")
     if not np.issubdtype(x.dtype, np.number):
         raise DataError(f"{name}: image values are {x.dtype}, not numbers")
-    digest = hashlib.sha256(np.ascontiguousarray(x).tobytes()).hexdigest()
+    digest = hashlib.sha256(memoryview(np.ascontiguousarray(x)).cast("B")).hexdigest()  # no copy; GIL released
     xf = x.astype(np.float32)
     if not np.isfinite(xf).all():
         raise DataError(f"{name}: images contain NaN or infinite values")
@@ -228,6 +230,10 @@ def split(data: ImageSet, val_fraction: float, seed: int) -> Split:
     if n < 2:
         raise DataError(f"{data.name}: {n} image(s); at least 2 are needed to train and validate")
     n_val = min(max(1, int(round(n * val_fraction))), n - 1)
-    perm = np.random.default_rng(seed).permutation(n)
+    perm = torch.from_numpy(np.random.default_rng(seed).permutation(n))
     v, t = perm[:n_val], perm[n_val:]
-    return Split(data.x[t], data.y[t], data.x[v], data.y[v])
+    with warnings.catch_warnings():  # read-only views: index_select below only reads them
+        warnings.filterwarnings("ignore", "The given NumPy array is not writable")
+        x, y = torch.from_numpy(data.x), torch.from_numpy(data.y)
+    # torch's gather releases the GIL; numpy's fancy indexing holds it for the whole copy
+    return Split(*(a.index_select(0, i).numpy() for a, i in ((x, t), (y, t), (x, v), (y, v))))

@@ -148,6 +148,7 @@ class ModelsBench(QWidget):
             self.model_layout.removeRow(1)
         self.form = ParamsForm(self.job.params)
         self.model_layout.addRow(self.form)
+        self.curves.expect_metrics(self.job.metrics)
 
     def params(self) -> Any:
         values = self.form.values()
@@ -169,12 +170,16 @@ class ModelsBench(QWidget):
         """Load the source in the background to check it and show what it holds."""
         self.data_summary.setText("reading…")
         self.data_ok = False
-        thread = CallThread(lambda report: images.load(source).summary())
+        thread = CallThread(lambda report: (source, images.load(source).summary()))
         thread.done.connect(self._preview_done)
-        thread.failed.connect(self._preview_failed)
+        thread.failed.connect(lambda message, details: source == self.picker.source()
+                              and self._preview_failed(message, details))
         self._keep(thread)
 
-    def _preview_done(self, summary: str) -> None:
+    def _preview_done(self, result: tuple[str, str]) -> None:
+        source, summary = result
+        if source != self.picker.source():
+            return  # an earlier choice finished late
         self.data_ok = True
         self.data_summary.setText(summary)
         if self.messages.level == "error":

@@ -9,9 +9,11 @@ buffers, with peak downsampling and clip-to-view so 10⁵-point histories stay
 smooth.
 
 Redraws are paced by their own cost: painting pyqtgraph items is Python that
-holds the GIL, so a training thread slows while the plot draws.  After each
-redraw the next is scheduled so that drawing takes at most ``DUTY`` of the
-wall time (never more often than 4 Hz, never less than every 2 s).
+holds the GIL, so a training thread slows while the plot draws, and the plot
+waits for the GIL while the training thread runs.  Each redraw therefore
+updates one metric's plot only (round robin; the view repaints just that
+region), and the next is scheduled so that drawing takes at most ``DUTY`` of
+the wall time (never more often than 4 Hz, never less than every 2 s).
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from gui.widgets.colors import run_color
 from gui.widgets.export import ExportButton
 
 
-DUTY = 0.03
+DUTY = 0.04
 MIN_INTERVAL_MS, MAX_INTERVAL_MS = 250, 2000
 
 
@@ -100,6 +102,7 @@ class MetricsPanel(QWidget):
         self.plots: dict[str, pg.PlotItem] = {}
         self.curves: dict[tuple[str, str, str], _Curve] = {}  # (run, phase, metric)
         self.weight = 0.6
+        self._last_metric: str | None = None
         self.smoothing = QSlider(Qt.Orientation.Horizontal)
         self.smoothing.setRange(0, int(MAX_WEIGHT * 100))
         self.smoothing.setValue(int(self.weight * 100))
@@ -126,17 +129,23 @@ class MetricsPanel(QWidget):
         box.addWidget(self.layout_widget, 1)
         self.smoothing.valueChanged.connect(self._on_smoothing)
         self.log_y.toggled.connect(self._on_log)
-        self.ignore_outliers.toggled.connect(self._rescale)
+        self.ignore_outliers.toggled.connect(lambda: self._rescale())
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self._paced_redraw)
         self._timer.start(MIN_INTERVAL_MS)
 
     # -- data in -----------------------------------------------------------
+    def expect_metrics(self, names: tuple[str, ...]) -> None:
+        """Create the plots now, while idle, rather than all at once when the first point arrives."""
+        for name in names:
+            self._plot(name)
+
     def _plot(self, metric: str) -> pg.PlotItem:
         if metric not in self.plots:
             p = self.layout_widget.addPlot(row=0, col=len(self.plots), title=metric)
             p.showGrid(x=True, y=True, alpha=0.25)
+            p.getAxis("left").setWidth(52)  # tick labels of changing width must not re-lay out every plot
             p.setLabel("bottom", "step")
             p.setDownsampling(auto=True, mode="peak")
             p.setClipToView(True)
@@ -212,16 +221,21 @@ class MetricsPanel(QWidget):
 
     def _paced_redraw(self) -> None:
         t0 = time.perf_counter()
-        self.redraw()
+        dirty = [m for m in self.plots if any(c.dirty for k, c in self.curves.items() if k[2] == m)]
+        if dirty:
+            order = list(self.plots)
+            last = order.index(self._last_metric) if self._last_metric in order else -1
+            self._last_metric = min(dirty, key=lambda m: (order.index(m) - last - 1) % len(order))
+            self.redraw(self._last_metric)
         cost = time.perf_counter() - t0 + self.layout_widget.paint_seconds
         self.layout_widget.paint_seconds = 0.0  # paints since the last redraw belong to it
         self._timer.start(int(min(MAX_INTERVAL_MS, max(MIN_INTERVAL_MS, 1000 * cost * (1 / DUTY - 1)))))
 
-    def redraw(self) -> bool:
-        """Push changed data to the plot items; True when anything changed."""
+    def redraw(self, only: str | None = None) -> bool:
+        """Push changed data to the plot items (of metric ``only``, or all); True when anything changed."""
         changed = False
         for (run, phase, metric), c in self.curves.items():
-            if not c.dirty:
+            if not c.dirty or (only is not None and metric != only):
                 continue
             x, y = c.series.xs, c.series.ys
             if c.raw is not None:
@@ -234,12 +248,14 @@ class MetricsPanel(QWidget):
             c.dirty = False
             changed = True
         if changed:
-            self._rescale()
+            self._rescale(only)
         return changed
 
-    def _rescale(self) -> None:
+    def _rescale(self, only: str | None = None) -> None:
         robust = self.ignore_outliers.isChecked()
         for metric, plot in self.plots.items():
+            if only is not None and metric != only:
+                continue
             if not robust:
                 plot.enableAutoRange(axis="y")
                 continue

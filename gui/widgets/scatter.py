@@ -21,6 +21,7 @@ class LabelScatter(QWidget):
         self.items: dict[int, pg.ScatterPlotItem] = {}
         self.points = np.empty((0, 2))
         self.labels = np.empty(0, int)
+        self._axes: tuple[str, str] = ("", "")
         self.export = ExportButton(self.plot.scene(), self.to_frame, title.lower().replace(" ", "-"))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -42,8 +43,10 @@ class LabelScatter(QWidget):
                 self.plot.addItem(item)
                 self.items[lab] = item
             self.items[lab].setData(pts[:, 0], pts[:, 1])
-        self.plot.setLabel("bottom", axes[0])
-        self.plot.setLabel("left", axes[1])
+        if axes != self._axes:  # a label change re-lays the plot out: only when it changes
+            self._axes = axes
+            self.plot.setLabel("bottom", axes[0])
+            self.plot.setLabel("left", axes[1])
 
     def clear(self) -> None:
         for lab in list(self.items):
