@@ -266,6 +266,7 @@ class ModelsBench(QWidget):
 
     def _on_thread_end(self) -> None:
         self.bridge.drain()  # deliver the terminal event before letting go
+        self.curves.redraw()  # every plot complete, not just the ones whose turn it was
         self.thread = None
         self.controls.set_idle()
         self.runs.set_busy(False)
