@@ -20,7 +20,7 @@ test: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
 
 bench: $(STAMP)
-	QT_QPA_PLATFORM=offscreen $(BIN)/python benchmarks/run_all.py
+	cd benchmarks && QT_QPA_PLATFORM=offscreen ../$(BIN)/python run_all.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -18,6 +18,7 @@ from engine import events as ev
 from engine import jobs, params
 from engine.control import RunControl
 from engine.data import DataError
+from engine.errors import UserError
 from engine.runs import WorkspaceError, list_runs
 from engine.train.registry import EXPERIMENTS
 
@@ -111,6 +112,22 @@ def build_parser() -> argparse.ArgumentParser:
     runs = verbs.add_parser("runs", help="list runs with status and final metrics")
     runs.add_argument("--workspace", type=Path, default=jobs.default_workspace(), help=ws_help)
 
+    from engine.physics import ellipses, rope
+
+    rp = verbs.add_parser("rope", help="equilibrium shape of a spinning rope (kexue.fm/archives/6784)",
+                          description="Solve for the rope's shape, tension and constants. Prints a summary, "
+                                      "or JSON with --json; --out FILE.csv writes the curve.")
+    params.add_arguments(rp, rope.RopeParams)
+    rp.add_argument("--json", action="store_true", help="print the solution as one JSON object")
+    rp.add_argument("--out", type=Path, help="write the curve as CSV (s, z, r, tension)")
+    el = verbs.add_parser("ellipses", help="glue two elliptical sheets into a solid (kexue.fm/archives/6818)",
+                          description="The glue edge and its margin. --out by suffix: .csv (edge), "
+                                      ".svg/.pdf (printable net at true scale), .stl/.obj (3-D mesh).")
+    params.add_arguments(el, ellipses.EllipseParams)
+    el.add_argument("--json", action="store_true", help="print the solution as one JSON object")
+    el.add_argument("--out", type=Path, help="export: .csv, .svg, .pdf, .stl or .obj")
+    el.add_argument("--unit-mm", type=float, default=10.0, help="millimetres per unit in the net (default: 10)")
+
     dl = verbs.add_parser("download-mnist", help="download the MNIST files into the cache")
     dl.add_argument("--cache", type=Path, help="folder to download into (default: the user cache)")
     return parser
@@ -162,6 +179,55 @@ def cmd_download(cache: Path | None) -> int:
     return EXIT_OK
 
 
+def cmd_physics(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    import json
+
+    from engine.physics import ellipses, rope
+
+    module, cls = (rope, rope.RopeParams) if args.verb == "rope" else (ellipses, ellipses.EllipseParams)
+    try:
+        p = params.from_args(cls, args)
+        sol = module.solve(p)
+        if args.out is not None:
+            _export_physics(args, p, sol)
+    except params.ParamError as exc:
+        parser.error(str(exc))
+    except (UserError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    result = sol.to_dict()
+    if args.json:
+        print(json.dumps(result))
+        return EXIT_OK
+    for key, value in result.items():
+        if not isinstance(value, (list, dict)):
+            print(f"{key:18s} {value:.9g}" if isinstance(value, float) else f"{key:18s} {value}")
+    print(f"{'curve':18s} {len(result['curve'])} points" + (f" → {args.out}" if args.out else ""))
+    return EXIT_OK
+
+
+def _export_physics(args: argparse.Namespace, p, sol) -> None:
+    import numpy as np
+
+    from engine.physics import ellipses
+
+    suffix = args.out.suffix.lower()
+    if args.verb == "rope":
+        if suffix != ".csv":
+            raise UserError(f"{args.out.name}: the rope exports a .csv curve")
+        np.savetxt(args.out, np.column_stack([sol.s, sol.z, sol.r, sol.tension]), delimiter=",",
+                   header="s,z,r,tension", comments="", fmt="%.9g")
+        return
+    writers = {".csv": lambda: ellipses.write_csv(sol, args.out),
+               ".svg": lambda: ellipses.write_net_svg(p.a, p.b, args.out, args.unit_mm),
+               ".pdf": lambda: ellipses.write_net_pdf(p.a, p.b, args.out, args.unit_mm),
+               ".stl": lambda: ellipses.write_stl(sol, args.out),
+               ".obj": lambda: ellipses.write_obj(sol, args.out)}
+    if suffix not in writers:
+        raise UserError(f"{args.out.name}: export to one of {', '.join(writers)}")
+    writers[suffix]()
+
+
 def main(argv: Sequence[str]) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -178,5 +244,7 @@ def main(argv: Sequence[str]) -> int:
         return cmd_runs(args.workspace)
     if args.verb == "download-mnist":
         return cmd_download(args.cache)
+    if args.verb in ("rope", "ellipses"):
+        return cmd_physics(parser, args)
     parser.print_help()
     return EXIT_USAGE

@@ -27,10 +27,13 @@ def param(
     maximum: float | None = None,
     label: str | None = None,
     gui: bool = True,
+    slider: tuple[float, float] | None = None,
 ) -> Any:
-    """Declare a job parameter: a dataclass field with its documentation."""
+    """Declare a job parameter: a dataclass field with its documentation.
+
+    ``slider`` is the range a GUI slider spans (values outside it can still be typed)."""
     meta = {"help": help, "choices": tuple(choices) if choices else None,
-            "minimum": minimum, "maximum": maximum, "label": label, "gui": gui}
+            "minimum": minimum, "maximum": maximum, "label": label, "gui": gui, "slider": slider}
     return dataclasses.field(default=default, metadata=meta)
 
 
@@ -45,6 +48,7 @@ class ParamSpec:
     maximum: float | None
     label: str
     gui: bool
+    slider: tuple[float, float] | None = None
 
     @property
     def flag(self) -> str:
@@ -60,7 +64,8 @@ def specs(cls: type) -> list[ParamSpec]:
         out.append(ParamSpec(
             name=f.name, type=hints[f.name], default=f.default, help=m.get("help", ""),
             choices=m.get("choices"), minimum=m.get("minimum"), maximum=m.get("maximum"),
-            label=m.get("label") or f.name.replace("_", " ").capitalize(), gui=m.get("gui", True)))
+            label=m.get("label") or f.name.replace("_", " ").capitalize(), gui=m.get("gui", True),
+            slider=m.get("slider")))
     return out
 
 

@@ -18,4 +18,7 @@ def debiased_ema(values: np.ndarray, weight: float) -> np.ndarray:
     if w == 0.0 or len(y) == 0:
         return y.copy()
     smoothed = lfilter([1.0 - w], [1.0, -w], y)
-    return smoothed / (1.0 - w ** np.arange(1, len(y) + 1))
+    # the debias factor 1 − w^{t+1} is 1 to double precision once w^{t+1} < 1e-17: divide only before
+    head = min(len(y), int(np.ceil(np.log(1e-17) / np.log(w))))
+    smoothed[:head] /= 1.0 - w ** np.arange(1, head + 1)
+    return smoothed

@@ -13,8 +13,9 @@ from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QListWidget, QM
 from engine import devices
 from gui import settings
 from gui.benches.models import ModelsBench
+from gui.benches.physics import PhysicsBench
 
-BENCHES = (ModelsBench,)
+BENCHES = (ModelsBench, PhysicsBench)
 
 
 class MainWindow(QMainWindow):
@@ -83,8 +84,7 @@ class MainWindow(QMainWindow):
             self.workspace = Path(folder)
             settings.set_workspace(self.workspace)
             for bench in self.benches:
-                bench.workspace = self.workspace
-                bench.runs.set_workspace(self.workspace, bench.job.name)
+                bench.set_workspace(self.workspace)
             self._show_workspace()
 
     @property

@@ -220,6 +220,10 @@ class ModelsBench(QWidget):
             self.picker.set_source(urls[0])
             event.acceptProposedAction()
 
+    def set_workspace(self, workspace: Path) -> None:
+        self.workspace = workspace
+        self.runs.set_workspace(workspace, self.job.name)
+
     # -- running ---------------------------------------------------------------
     @property
     def busy(self) -> bool:

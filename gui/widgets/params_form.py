@@ -5,11 +5,52 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Signal
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QLineEdit, QSpinBox,
-                               QWidget)
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLineEdit,
+                               QSlider, QSpinBox, QWidget)
 
 from engine import params as prm
+
+
+class SliderSpin(QWidget):
+    """A slider over a practical range, tied to a spin box that takes any allowed value."""
+
+    valueChanged = Signal(float)  # noqa: N815 - Qt naming, like the editors it stands beside
+    STEPS = 1000
+
+    def __init__(self, spec: prm.ParamSpec) -> None:
+        super().__init__()
+        self.lo, self.hi = spec.slider
+        self.slider = QSlider(Qt.Orientation.Horizontal)
+        self.slider.setRange(0, self.STEPS)
+        self.spin = QDoubleSpinBox()
+        self.spin.setDecimals(6)
+        self.spin.setRange(spec.minimum if spec.minimum is not None else -1e12,
+                           spec.maximum if spec.maximum is not None else 1e12)
+        self.spin.setSingleStep((self.hi - self.lo) / 100)
+        self.spin.setKeyboardTracking(False)  # typing "2.5" is one change, not three
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.slider, 1)
+        layout.addWidget(self.spin)
+        self.slider.valueChanged.connect(self._from_slider)
+        self.spin.valueChanged.connect(self._from_spin)
+        self.setValue(spec.default)
+
+    def _from_slider(self, step: int) -> None:
+        self.spin.setValue(self.lo + (self.hi - self.lo) * step / self.STEPS)
+
+    def _from_spin(self, value: float) -> None:
+        self.slider.blockSignals(True)
+        self.slider.setValue(round((min(max(value, self.lo), self.hi) - self.lo) / (self.hi - self.lo) * self.STEPS))
+        self.slider.blockSignals(False)
+        self.valueChanged.emit(value)
+
+    def value(self) -> float:
+        return self.spin.value()
+
+    def setValue(self, value: float) -> None:  # noqa: N802 - Qt naming
+        self.spin.setValue(value)
 
 
 class ParamsForm(QWidget):
@@ -34,7 +75,10 @@ class ParamsForm(QWidget):
         self._specs = {s.name: s for s in prm.specs(cls)}
 
     def _editor(self, spec: prm.ParamSpec) -> QWidget:
-        if spec.choices is not None:
+        if spec.slider is not None and spec.type is float:
+            w = SliderSpin(spec)
+            w.valueChanged.connect(self.changed)
+        elif spec.choices is not None:
             w = QComboBox()
             w.addItems([str(c) for c in spec.choices])
             w.setCurrentText(str(spec.default))
@@ -74,7 +118,7 @@ class ParamsForm(QWidget):
                 out[name] = type(spec.default)(w.currentText())
             elif isinstance(w, QCheckBox):
                 out[name] = w.isChecked()
-            elif isinstance(w, (QSpinBox, QDoubleSpinBox)):
+            elif isinstance(w, (QSpinBox, QDoubleSpinBox, SliderSpin)):
                 out[name] = w.value()
             else:
                 text = w.text().strip()
@@ -102,7 +146,7 @@ class ParamsForm(QWidget):
                 w.setCurrentText(str(value))
             elif isinstance(w, QCheckBox):
                 w.setChecked(bool(value))
-            elif isinstance(w, (QSpinBox, QDoubleSpinBox)):
+            elif isinstance(w, (QSpinBox, QDoubleSpinBox, SliderSpin)):
                 w.setValue(value)
             else:
                 w.setText(f"{value:g}" if isinstance(value, float) else str(value))

@@ -53,3 +53,34 @@ def test_help_documents_every_flag():
                  "--seed", "--device", "--workspace"):
         assert flag in out.stdout
     assert "default: rmsprop" in out.stdout.replace("\n", " ")
+
+
+def test_rope_json(tmp_path):
+    import json
+
+    out = cli("rope", "--length", "3.690342", "--span", "2.968824", "--omega", "1", "--gravity", "0",
+              "--json", "--out", str(tmp_path / "rope.csv"))
+    assert out.returncode == 0, out.stderr
+    d = json.loads(out.stdout)
+    assert abs(d["max_radius"] - 1.0) < 1e-5 and abs(d["end_tension"] - 1.5) < 1e-5
+    assert abs(d["min_tension"] - 1.0) < 1e-5 and len(d["curve"]) > 10 and len(d["curve"][0]) == 2
+    assert (tmp_path / "rope.csv").read_text().startswith("s,z,r,tension")
+
+
+def test_rope_with_no_solution_exits_with_one_line():
+    out = cli("rope", "--length", "1", "--span", "2", "--omega", "1", "--gravity", "9.8", "--axis", "across")
+    assert out.returncode == 1 and out.stderr.strip().startswith("error: a rope of length 1")
+
+
+def test_ellipses_json_and_exports(tmp_path):
+    import json
+
+    out = cli("ellipses", "--a", "2", "--b", "1", "--json")
+    d = json.loads(out.stdout)
+    assert abs(d["x_extent"] - 1.569757) < 1e-6 and abs(d["quarter_perimeter"] - 2.422112) < 1e-6
+    assert d["min_margin"] > -1e-9 and len(d["curve"][0]) == 3
+    for suffix in ("csv", "svg", "pdf", "stl", "obj"):
+        assert cli("ellipses", "--out", str(tmp_path / f"x.{suffix}")).returncode == 0
+        assert (tmp_path / f"x.{suffix}").stat().st_size > 100
+    bad = cli("ellipses", "--a", "1", "--b", "2")
+    assert bad.returncode == 1 and "a ≥ b" in bad.stderr

@@ -79,3 +79,14 @@ def test_params_form_round_trip_and_errors(qtbot):
     form.editors["lr"].setText("-1")
     with pytest.raises(prm.ParamError, match="lr must be"):
         form.params()
+
+
+def test_debiased_ema_matches_the_recurrence_past_the_underflow_cut():
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=6000)
+    for w in (0.5, 0.99):
+        s, expected = 0.0, []
+        for t, v in enumerate(x):  # TensorBoard's loop, written out
+            s = w * s + (1 - w) * v
+            expected.append(s / (1 - w ** (t + 1)))
+        np.testing.assert_allclose(debiased_ema(x, w), expected, rtol=1e-10, atol=1e-12)

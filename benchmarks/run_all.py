@@ -1,0 +1,15 @@
+"""Run every benchmark script in turn (``make bench``)."""
+
+import runpy
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+SCRIPTS = ("live_plot_fps.py", "responsiveness.py", "engine_overhead.py")
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(HERE))
+    for name in SCRIPTS:
+        print(f"\n== {name}")
+        sys.argv = [name]
+        runpy.run_path(str(HERE / name), run_name="__main__")

@@ -1,0 +1,305 @@
+"""Two elliptical sheets bent into one closed solid (kexue.fm/archives/6818, SEEDS.md §18).
+
+Each sheet (semi-axes a ≥ b) is bent cylindrically along its long axis.  With
+h(s) the height of the ellipse's edge at arc length s from the vertex (a, 0)
+and l the quarter perimeter, the first-octant glue edge is
+
+    y = h(s),  z = h(l − s),  x(s) = ∫₀ˢ √(1 − h'(σ)² − h'(l − σ)²) dσ,
+
+possible exactly when the margin 1 − h'(s)² − h'(l − s)² ≥ 0 (the post proves
+it always is).  Sheet 1 is the ruled surface {(x(s), w·h(s), h(l−s))}, sheet 2
+{(x(s), h(s), w·h(l−s))}, |w| ≤ 1, with their mirror images in y and z.
+
+Arc length uses scipy's incomplete elliptic integral (s = a[E(e²) − E(π/2 − t | e²)]
+for the point (a cos t, b sin t)); its inverse is a few Newton steps; x(l)
+is an adaptive quadrature.  Any pair of convex outlines symmetric about both
+axes works the same way from point lists (``Profile.from_points``).  The
+STL/OBJ/SVG/PDF writers are a few lines each and written here: no library
+is needed for flat text formats of lines and triangles.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from scipy.integrate import cumulative_trapezoid, quad
+from scipy.special import ellipeinc
+
+from engine.errors import UserError
+from engine.params import param
+
+
+class GlueError(UserError):
+    pass
+
+
+@dataclass(frozen=True)
+class EllipseParams:
+    a: float = param(2.0, "semi-major axis a of both sheets", minimum=1e-6, maximum=1e4, slider=(0.2, 5.0),
+                     label="a")
+    b: float = param(1.0, "semi-minor axis b (b ≤ a)", minimum=1e-6, maximum=1e4, slider=(0.2, 5.0),
+                     label="b")
+    points: int = param(401, "points along the quarter glue edge", minimum=11, maximum=100000)
+
+
+class Profile:
+    """Height h(s) of a quarter outline against arc length s ∈ [0, l], with h'(s)."""
+
+    def __init__(self, length: float, height, slope, name: str, smooth: bool = True) -> None:
+        self.length, self.height, self.slope, self.name = length, height, slope, name
+        self.smooth = smooth  # analytic slopes: integrate adaptively; sampled ones: by trapezoids
+
+    @classmethod
+    def ellipse(cls, a: float, b: float) -> "Profile":
+        if a <= 0 or b <= 0:
+            raise GlueError("the semi-axes must be positive")
+        if b > a:
+            raise GlueError(f"b = {b:g} > a = {a:g}: the sheets bend along their long axis, so a ≥ b "
+                            f"(swap them)")
+        m = 1.0 - (b / a) ** 2
+        total = a * float(ellipeinc(np.pi / 2, m))
+
+        def arc(t):  # arc length from (a, 0) to (a cos t, b sin t)
+            return total - a * ellipeinc(np.pi / 2 - t, m)
+
+        def speed(t):
+            return np.sqrt(a * a * np.sin(t) ** 2 + b * b * np.cos(t) ** 2)
+
+        grid = np.linspace(0, np.pi / 2, 4097)
+        table = arc(grid)
+
+        def t_of(s):
+            s = np.clip(np.asarray(s, dtype=float), 0, total)
+            t = np.interp(s, table, grid)
+            for _ in range(4):  # Newton on arc(t) = s; speed ≥ b > 0
+                t = np.clip(t - (arc(t) - s) / speed(t), 0, np.pi / 2)
+            return t
+
+        return cls(total, lambda s: b * np.sin(t_of(s)),
+                   lambda s: b * np.cos(t_of(s)) / speed(t_of(s)), f"ellipse a={a:g}, b={b:g}")
+
+    @classmethod
+    def from_points(cls, points: np.ndarray, name: str = "outline") -> "Profile":
+        """The first-quadrant quarter of a convex outline given as (x, y) points around it,
+        assumed symmetric about both axes, from the x-axis to the y-axis."""
+        pts = np.asarray(points, dtype=float)
+        if pts.ndim != 2 or pts.shape[1] != 2 or len(pts) < 8:
+            raise GlueError(f"{name}: give at least 8 (x, y) points around the outline")
+        ang = np.arctan2(pts[:, 1], pts[:, 0])
+        order = np.argsort(ang)
+        ang, pts = ang[order], pts[order]
+        rad = np.hypot(pts[:, 0], pts[:, 1])
+        fine = np.linspace(0, np.pi / 2, 2049)
+        ring = np.concatenate([ang - 2 * np.pi, ang, ang + 2 * np.pi])
+        rr = np.interp(fine, ring, np.tile(rad, 3))  # polar interpolation of the outline
+        xy = np.column_stack([rr * np.cos(fine), rr * np.sin(fine)])
+        seg = np.hypot(*np.diff(xy, axis=0).T)
+        s = np.concatenate([[0], np.cumsum(seg)])
+        h = xy[:, 1]
+        dh = np.gradient(h, s)
+        return cls(float(s[-1]), lambda q: np.interp(q, s, h), lambda q: np.interp(q, s, dh), name, smooth=False)
+
+
+@dataclass
+class GlueSolution:
+    s: np.ndarray
+    x: np.ndarray
+    y: np.ndarray
+    z: np.ndarray
+    margin: np.ndarray  # 1 − h1'(s)² − h2'(l − s)²
+    quarter_perimeter: float
+    x_extent: float
+
+    @property
+    def min_margin(self) -> float:
+        return float(self.margin.min())
+
+    def to_dict(self) -> dict:
+        return {"quarter_perimeter": self.quarter_perimeter, "x_extent": self.x_extent,
+                "min_margin": self.min_margin, "gluable": bool(self.min_margin >= -1e-9),
+                "curve": np.column_stack([self.x, self.y, self.z]).tolist(),
+                "margin": self.margin.tolist()}
+
+    # -- the solid ---------------------------------------------------------------
+    def edges(self) -> list[np.ndarray]:
+        """The four glue edges, (n, 3) each: the computed one and its mirrors in y and z."""
+        return [np.column_stack([self.x, sy * self.y, sz * self.z]) for sy in (1, -1) for sz in (1, -1)]
+
+    def sheet(self, which: int, rulings: int = 9) -> np.ndarray:
+        """Grid (n, rulings, 3) of sheet 1 (rulings along y) or 2 (along z), both halves stacked."""
+        w = np.linspace(-1, 1, rulings)
+        if which == 1:
+            half = [np.stack([np.broadcast_to(self.x[:, None], (len(self.s), rulings)),
+                              self.y[:, None] * w, np.broadcast_to(sz * self.z[:, None], (len(self.s), rulings))],
+                             axis=-1) for sz in (1, -1)]
+        else:
+            half = [np.stack([np.broadcast_to(self.x[:, None], (len(self.s), rulings)),
+                              np.broadcast_to(sy * self.y[:, None], (len(self.s), rulings)), self.z[:, None] * w],
+                             axis=-1) for sy in (1, -1)]
+        return np.concatenate([half[0], half[1][::-1]], axis=0)
+
+    def mesh(self, rulings: int = 9) -> tuple[np.ndarray, np.ndarray]:
+        """(vertices, triangles) of both sheets, for STL/OBJ."""
+        verts, tris = [], []
+        for which in (1, 2):
+            g = self.sheet(which, rulings)
+            n, m = g.shape[:2]
+            base = sum(len(v) for v in verts)
+            verts.append(g.reshape(-1, 3))
+            i, j = np.meshgrid(np.arange(n - 1), np.arange(m - 1), indexing="ij")
+            a = base + i * m + j
+            tris.append(np.concatenate([np.stack([a, a + m, a + 1], -1).reshape(-1, 3),
+                                        np.stack([a + 1, a + m, a + m + 1], -1).reshape(-1, 3)]))
+        v, t = np.concatenate(verts), np.concatenate(tris)
+        area = np.linalg.norm(np.cross(v[t[:, 1]] - v[t[:, 0]], v[t[:, 2]] - v[t[:, 0]]), axis=1)
+        return v, t[area > 1e-14]  # the sheets' pointed ends make zero-area triangles
+
+
+def glue(first: Profile, second: Profile, points: int = 401) -> GlueSolution:
+    """The glue edge of two quarter outlines of equal arc length."""
+    l1, l2 = first.length, second.length
+    if not math.isclose(l1, l2, rel_tol=1e-6):
+        raise GlueError(f"the quarter outlines have different lengths ({l1:.6g} and {l2:.6g}): "
+                        f"their edges cannot be matched point for point")
+    l = l1
+    s = np.linspace(0, l, points)
+
+    def margin(q):
+        return 1.0 - first.slope(q) ** 2 - second.slope(l - q) ** 2
+
+    mg = margin(s)
+    dx = np.sqrt(np.clip(mg, 0, None))
+    x = cumulative_trapezoid(dx, s, initial=0.0)
+    # the extent by adaptive quadrature; the curve's x is rescaled onto it (the trapezoid's
+    # only error is near the ends, where √margin has square-root behaviour)
+    if mg.max() <= 1e-12:  # equal outlines of a disc: the edge stays flat (SEEDS.md V16)
+        return GlueSolution(s, np.zeros_like(s), first.height(s), second.height(l - s), mg, l, 0.0)
+    if not (first.smooth and second.smooth):
+        return GlueSolution(s, x, first.height(s), second.height(l - s), mg, l, float(x[-1]))
+    extent = quad(lambda q: math.sqrt(max(float(margin(q)), 0.0)), 0, l, limit=400, epsabs=1e-11)[0]
+    if x[-1] > 0:
+        x *= extent / x[-1]
+    return GlueSolution(s, x, first.height(s), second.height(l - s), mg, l, extent)
+
+
+def solve(p: EllipseParams) -> GlueSolution:
+    prof = Profile.ellipse(p.a, p.b)
+    return glue(prof, prof, p.points)
+
+
+# -- exports -----------------------------------------------------------------------
+
+def write_obj(sol: GlueSolution, path: Path, rulings: int = 9) -> None:
+    v, f = sol.mesh(rulings)
+    lines = ["# two elliptical sheets glued into a solid (kexue.fm/archives/6818)"]
+    lines += [f"v {x:.6f} {y:.6f} {z:.6f}" for x, y, z in v]
+    lines += [f"f {a + 1} {b + 1} {c + 1}" for a, b, c in f]
+    Path(path).write_text("\n".join(lines) + "\n")
+
+
+def write_stl(sol: GlueSolution, path: Path, rulings: int = 9) -> None:
+    v, f = sol.mesh(rulings)
+    tri = v[f]
+    normals = np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])
+    lengths = np.linalg.norm(normals, axis=1, keepdims=True)
+    normals = np.divide(normals, lengths, out=np.zeros_like(normals), where=lengths > 0)
+    out = ["solid glued_ellipses"]
+    for n, t in zip(normals, tri):
+        out.append(f" facet normal {n[0]:.6e} {n[1]:.6e} {n[2]:.6e}\n  outer loop")
+        out += [f"   vertex {p[0]:.6e} {p[1]:.6e} {p[2]:.6e}" for p in t]
+        out.append("  endloop\n endfacet")
+    out.append("endsolid glued_ellipses")
+    Path(path).write_text("\n".join(out) + "\n")
+
+
+def write_csv(sol: GlueSolution, path: Path) -> None:
+    np.savetxt(path, np.column_stack([sol.s, sol.x, sol.y, sol.z, sol.margin]), delimiter=",",
+               header="s,x,y,z,margin", comments="", fmt="%.9g")
+
+
+def net_lines(a: float, b: float, spacing: float) -> tuple[list[np.ndarray], list[tuple[float, float]]]:
+    """Outline polylines and fold rulings (x = const, across the short axis) of one flat sheet."""
+    t = np.linspace(0, 2 * np.pi, 361)
+    outline = np.column_stack([a * np.cos(t), b * np.sin(t)])
+    xs = np.arange(-a + spacing, a, spacing)
+    return [outline], [(float(x), float(b * math.sqrt(max(0.0, 1 - (x / a) ** 2)))) for x in xs]
+
+
+def write_net_svg(a: float, b: float, path: Path, unit_mm: float = 10.0, spacing: float | None = None) -> None:
+    """Both flat sheets at true scale (1 unit = ``unit_mm`` mm) with fold rulings dashed, and the
+    points that meet marked: sheet 1's long-axis tips glue to sheet 2's short-axis tips."""
+    Path(path).write_text(_net_svg(a, b, unit_mm, spacing or a / 8))
+
+
+def _net_svg(a: float, b: float, unit_mm: float, spacing: float) -> str:
+    margin, gap = 10.0, 10.0
+    w, h = 2 * a * unit_mm, 2 * b * unit_mm
+    width, height = 2 * w + gap + 2 * margin, h + 2 * margin + 12
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.2f}mm" height="{height:.2f}mm" '
+             f'viewBox="0 0 {width:.2f} {height:.2f}">',
+             f'<text x="{margin}" y="{height - 4:.2f}" font-size="4" font-family="sans-serif">'
+             f'Cut both ellipses (a = {a:g}, b = {b:g}; 1 unit = {unit_mm:g} mm). Curve each sheet along the '
+             f'dashed rulings (do not crease); glue edge to edge, P to P and Q to Q.</text>']
+    for k in range(2):
+        cx, cy = margin + w / 2 + k * (w + gap), margin + h / 2
+        outline, rulings = net_lines(a, b, spacing)
+        pts = " ".join(f"{cx + x * unit_mm:.3f},{cy - y * unit_mm:.3f}" for x, y in outline[0])
+        parts.append(f'<polyline points="{pts}" fill="none" stroke="black" stroke-width="0.3"/>')
+        for x, y in rulings:
+            parts.append(f'<line x1="{cx + x * unit_mm:.3f}" y1="{cy - y * unit_mm:.3f}" '
+                         f'x2="{cx + x * unit_mm:.3f}" y2="{cy + y * unit_mm:.3f}" stroke="#888" '
+                         f'stroke-width="0.2" stroke-dasharray="1.5,1"/>')
+        tips = ((cx - w / 2, cy), (cx + w / 2, cy)) if k == 0 else ((cx, cy - h / 2), (cx, cy + h / 2))
+        for label, (tx, ty) in zip("PQ", tips):
+            parts.append(f'<circle cx="{tx:.3f}" cy="{ty:.3f}" r="0.8" fill="red"/>'
+                         f'<text x="{tx + 1.2:.3f}" y="{ty - 1.2:.3f}" font-size="4" fill="red" '
+                         f'font-family="sans-serif">{label}</text>')
+        parts.append(f'<text x="{cx - 8:.2f}" y="{margin - 2:.2f}" font-size="4" '
+                     f'font-family="sans-serif">sheet {k + 1}</text>')
+    parts.append("</svg>")
+    return "\n".join(parts) + "\n"
+
+
+def write_net_pdf(a: float, b: float, path: Path, unit_mm: float = 10.0, spacing: float | None = None) -> None:
+    """The same net as a one-page vector PDF at true scale (points of 1/72 inch)."""
+    pt = 72 / 25.4
+    spacing = spacing or a / 8
+    margin, gap = 10.0, 10.0
+    w, h = 2 * a * unit_mm, 2 * b * unit_mm
+    width, height = (2 * w + gap + 2 * margin) * pt, (h + 2 * margin + 12) * pt
+    ops = ["0.85 w"]
+    for k in range(2):
+        cx, cy = (margin + w / 2 + k * (w + gap)) * pt, (margin + 12 + h / 2) * pt
+        outline, rulings = net_lines(a, b, spacing)
+        xy = [(cx + x * unit_mm * pt, cy + y * unit_mm * pt) for x, y in outline[0]]
+        ops.append(f"{xy[0][0]:.2f} {xy[0][1]:.2f} m " + " ".join(f"{x:.2f} {y:.2f} l" for x, y in xy[1:]) + " S")
+        ops.append("q 0.5 G [4 3] 0 d 0.5 w")
+        for x, y in rulings:
+            X = cx + x * unit_mm * pt
+            ops.append(f"{X:.2f} {cy - y * unit_mm * pt:.2f} m {X:.2f} {cy + y * unit_mm * pt:.2f} l S")
+        ops.append("Q")
+        tips = ((cx - w / 2 * pt, cy), (cx + w / 2 * pt, cy)) if k == 0 else ((cx, cy + h / 2 * pt),
+                                                                              (cx, cy - h / 2 * pt))
+        for label, (tx, ty) in zip("PQ", tips):
+            ops.append(f"BT /F1 11 Tf 1 0 0 rg {tx + 3:.2f} {ty + 3:.2f} Td ({label}) Tj ET")
+    ops.append(f"BT /F1 9 Tf 0 0 0 rg {margin * pt:.2f} {4 * pt:.2f} Td (Cut both ellipses, a = {a:g}, "
+               f"b = {b:g}, 1 unit = {unit_mm:g} mm. Curve along the dashed rulings; glue P to P, Q to Q.) Tj ET")
+    stream = "\n".join(ops).encode("latin-1")
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>",
+               b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+               f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {width:.2f} {height:.2f}] "
+               f"/Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>".encode(),
+               b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
+               b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+    out, offsets = bytearray(b"%PDF-1.4\n"), []
+    for i, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += f"{i} 0 obj\n".encode() + body + b"\nendobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    out += b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
+    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    Path(path).write_bytes(bytes(out))

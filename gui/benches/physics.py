@@ -1,0 +1,267 @@
+"""The Physics bench: the spinning rope (kexue.fm/archives/6784) and the two
+glued ellipses (6818).  Every slider re-solves in the background (latest wins),
+the exact closed forms overlay the numeric curves, and the shapes turn in 3-D."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (QCheckBox, QFileDialog, QGroupBox, QLabel, QMenu, QSplitter, QTabWidget,
+                               QToolButton, QVBoxLayout, QWidget)
+
+from engine import params as prm
+from engine.physics import ellipses, rope
+from gui import settings
+from gui.widgets.latest import LatestRunner
+from gui.widgets.message_bar import MessageBar
+from gui.widgets.params_form import ParamsForm
+from gui.widgets.wire3d import WireView
+
+
+def _save_dialog(parent: QWidget, title: str, stem: str, suffix: str) -> Path | None:
+    start = str(Path(settings.last_folder("physics")) / f"{stem}.{suffix}")
+    path, _ = QFileDialog.getSaveFileName(parent, title, start, f"{suffix.upper()} (*.{suffix})")
+    if not path:
+        return None
+    settings.set_last_folder("physics", str(Path(path).parent))
+    return Path(path)
+
+
+class SolverPanel(QWidget):
+    """A params form on the left that re-solves on every change, pictures on the right."""
+
+    params_cls: type
+    solve: Callable[[Any], Any]
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.messages = MessageBar()
+        self.form = ParamsForm(self.params_cls)
+        self.summary = QLabel("")
+        self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.summary.setObjectName("summary")
+        self.exports = QToolButton()
+        self.exports.setText("Export…")
+        self.exports.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.exports.setMenu(QMenu(self))
+        self.runner = LatestRunner(self)
+        self.solution: Any = None
+        box = QGroupBox("Problem")
+        QVBoxLayout(box).addWidget(self.form)
+        left = QWidget()
+        ll = QVBoxLayout(left)
+        ll.addWidget(self.messages)
+        ll.addWidget(box)
+        self.extra = QVBoxLayout()
+        ll.addLayout(self.extra)
+        ll.addWidget(self.summary)
+        ll.addWidget(self.exports)
+        ll.addStretch(1)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(left)
+        self.splitter.addWidget(self.pictures())
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([340, 900])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.splitter)
+        self.form.changed.connect(self.request)
+        self.runner.result.connect(self._solved)
+        self.runner.error.connect(self._failed)
+        self.runner.busy_changed.connect(lambda busy: busy and self.summary.setText("solving…"))
+        self.request()
+
+    def pictures(self) -> QWidget:
+        raise NotImplementedError  # each panel draws its own
+
+    def show_solution(self, sol: Any) -> None:
+        raise NotImplementedError
+
+    def request(self) -> None:
+        try:
+            p = self.form.params()
+        except prm.ParamError as exc:
+            self.messages.error(str(exc))
+            return
+        self.runner.submit(lambda: type(self).solve(p))
+
+    def _solved(self, sol: Any) -> None:
+        self.solution = sol
+        if self.messages.level == "error":
+            self.messages.clear()
+        self.show_solution(sol)
+
+    def _failed(self, message: str, details: str) -> None:
+        self.solution = None
+        self.messages.error(message, details)
+        self.summary.setText("no solution")
+        self.clear_pictures()
+
+    def clear_pictures(self) -> None:
+        raise NotImplementedError
+
+    def add_export(self, label: str, suffix: str, write: Callable[[Path], None]) -> None:
+        def run() -> None:
+            if self.solution is None:
+                self.messages.warning("Nothing to export: there is no solution for these inputs.")
+                return
+            path = _save_dialog(self, label, type(self).__name__.lower().replace("panel", ""), suffix)
+            if path is not None:
+                try:
+                    write(path)
+                except OSError as exc:
+                    self.messages.error(f"could not write {path.name}: {exc.strerror or exc}")
+        self.exports.menu().addAction(label, run)
+
+
+class RopePanel(SolverPanel):
+    params_cls = rope.RopeParams
+    solve = staticmethod(rope.solve)
+
+    def pictures(self) -> QWidget:
+        self.shape = pg.PlotWidget(title="Shape: distance from the axis along it")
+        self.shape.setLabel("bottom", "position along the axis z (m)")
+        self.shape.setLabel("left", "distance from the axis r (m)")
+        self.shape.addLegend(offset=(-5, 5))
+        self.shape.setAspectLocked(True)
+        self.numeric = self.shape.plot(pen=pg.mkPen("#4e79a7", width=2), name="numeric (solve_bvp)")
+        self.exact = self.shape.plot(pen=pg.mkPen("#e15759", width=1, style=Qt.PenStyle.DashLine),
+                                     name="closed form")
+        self.tension = pg.PlotWidget(title="Tension along the rope")
+        self.tension.setLabel("bottom", "arc length s (m)")
+        self.tension.setLabel("left", "T (N)")
+        self.tension_curve = self.tension.plot(pen=pg.mkPen("#59a14f", width=2))
+        self.tension.addItem(pg.InfiniteLine(0, angle=0, pen=pg.mkPen("#888", style=Qt.PenStyle.DotLine)))
+        self.sweep = WireView("Surface swept by the rope (drag to turn)")
+        self.overlay = QCheckBox("Overlay the closed form (catenary, troposkein)")
+        self.overlay.setChecked(True)
+        self.overlay.toggled.connect(lambda: self.solution is not None and self.show_solution(self.solution))
+        self.extra.addWidget(self.overlay)
+        self.add_export("Curve as CSV…", "csv", self._write_csv)
+        self.add_export("Figure as PNG…", "png", self._write_png)
+        top = QSplitter(Qt.Orientation.Horizontal)
+        top.addWidget(self.shape)
+        top.addWidget(self.tension)
+        right = QSplitter(Qt.Orientation.Vertical)
+        right.addWidget(top)
+        right.addWidget(self.sweep)
+        return right
+
+    def show_solution(self, sol: rope.RopeSolution) -> None:
+        self.numeric.setData(sol.z, sol.r)
+        exact = rope.closed_form(sol.params, sol.z) if self.overlay.isChecked() else None
+        self.exact.setData(sol.z, exact[1]) if exact else self.exact.setData([], [])
+        self.exact.opts["name"] = exact[0] if exact else "closed form"
+        self.tension_curve.setData(sol.s, sol.tension)
+        d = sol.to_dict()
+        self.summary.setText(
+            f"max radius  {d['max_radius']:.6g} m\nend tension  {d['end_tensions'][0]:.6g} / "
+            f"{d['end_tensions'][1]:.6g} N\nmin tension  {d['min_tension']:.6g} N\n"
+            f"axial tension H  {d['axial_tension']:.6g} N\nconstant C  {d['tension_constant']:.6g} N\n"
+            f"end angle  {d['end_angle_deg']:.4g}°" + (f"\nclosed form: {exact[0]}" if exact else ""))
+        angles = np.linspace(0, 2 * np.pi, 13)
+        meridians = [np.column_stack([sol.r * np.cos(t), sol.r * np.sin(t), sol.z]) for t in angles[:-1]]
+        ring = np.linspace(0, 2 * np.pi, 49)
+        rings = [np.column_stack([r * np.cos(ring), r * np.sin(ring), np.full_like(ring, z)])
+                 for z, r in zip(sol.z[::20], sol.r[::20])]
+        self.sweep.set_layer("surface", meridians + rings, "#9aa9c4")
+        self.sweep.set_layer("rope", [np.column_stack([sol.r, np.zeros_like(sol.r), sol.z])], "#4e79a7", 2.5)
+        self.sweep.set_layer("axis", [np.array([[0, 0, sol.z.min() - 0.1 * sol.params.length],
+                                                [0, 0, sol.z.max() + 0.1 * sol.params.length]])], "#888")
+
+    def clear_pictures(self) -> None:
+        for item in (self.numeric, self.exact, self.tension_curve):
+            item.setData([], [])
+        self.sweep.clear()
+
+    def _write_csv(self, path: Path) -> None:
+        s = self.solution
+        np.savetxt(path, np.column_stack([s.s, s.z, s.r, s.tension]), delimiter=",",
+                   header="s,z,r,tension", comments="", fmt="%.9g")
+
+    def _write_png(self, path: Path) -> None:
+        self.grab().save(str(path))
+
+
+class EllipsesPanel(SolverPanel):
+    params_cls = ellipses.EllipseParams
+    solve = staticmethod(ellipses.solve)
+
+    def pictures(self) -> QWidget:
+        self.margin = pg.PlotWidget(title="Gluing margin 1 − h′(s)² − h′(l − s)²  (≥ 0: glues)")
+        self.margin.setLabel("bottom", "arc length s")
+        self.margin_curve = self.margin.plot(pen=pg.mkPen("#4e79a7", width=2), fillLevel=0,
+                                             brush=pg.mkBrush(78, 121, 167, 50))
+        self.margin.addItem(pg.InfiniteLine(0, angle=0, pen=pg.mkPen("#e15759", style=Qt.PenStyle.DashLine)))
+        self.edge = pg.PlotWidget(title="Glue edge, first octant")
+        self.edge.setLabel("bottom", "x")
+        self.edge.addLegend(offset=(-5, 5))
+        self.edge.setAspectLocked(True)
+        self.edge_y = self.edge.plot(pen=pg.mkPen("#f28e2b", width=2), name="y = h(s)  (sheet 2's section)")
+        self.edge_z = self.edge.plot(pen=pg.mkPen("#4e79a7", width=2), name="z = h(l − s)  (sheet 1's section)")
+        self.solid = WireView("The closed solid: sheet 1 blue, sheet 2 orange, glue edge red")
+        self.add_export("Printable net as SVG…", "svg", lambda p: ellipses.write_net_svg(*self._ab(), p))
+        self.add_export("Printable net as PDF…", "pdf", lambda p: ellipses.write_net_pdf(*self._ab(), p))
+        self.add_export("3-D mesh as STL…", "stl", lambda p: ellipses.write_stl(self.solution, p))
+        self.add_export("3-D mesh as OBJ…", "obj", lambda p: ellipses.write_obj(self.solution, p))
+        self.add_export("Glue edge as CSV…", "csv", lambda p: ellipses.write_csv(self.solution, p))
+        top = QSplitter(Qt.Orientation.Horizontal)
+        top.addWidget(self.margin)
+        top.addWidget(self.edge)
+        right = QSplitter(Qt.Orientation.Vertical)
+        right.addWidget(top)
+        right.addWidget(self.solid)
+        return right
+
+    def _ab(self) -> tuple[float, float]:
+        p = self.form.params()
+        return p.a, p.b
+
+    def show_solution(self, sol: ellipses.GlueSolution) -> None:
+        self.margin_curve.setData(sol.s, sol.margin)
+        self.edge_y.setData(sol.x, sol.y)
+        self.edge_z.setData(sol.x, sol.z)
+        self.summary.setText(
+            f"quarter perimeter l  {sol.quarter_perimeter:.6f}\nx extent x(l)  {sol.x_extent:.6f}\n"
+            f"min margin  {sol.min_margin:.3g}\n" + ("glues: yes" if sol.min_margin >= -1e-9 else "glues: NO"))
+        centre = np.array([sol.x_extent / 2, 0, 0])
+        every = max(1, len(sol.s) // 24)
+        for which, color in ((1, "#4e79a7"), (2, "#f28e2b")):
+            g = sol.sheet(which, rulings=2) - centre
+            self.solid.set_layer(f"sheet{which}", [row for row in g[::every]], color)
+        self.solid.set_layer("edge", [e - centre for e in sol.edges()], "#e15759", 2.5)
+
+    def clear_pictures(self) -> None:
+        for item in (self.margin_curve, self.edge_y, self.edge_z):
+            item.setData([], [])
+        self.solid.clear()
+
+
+class PhysicsBench(QWidget):
+    title = "Physics"
+    busy = False
+
+    def __init__(self, workspace: Path, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.rope = RopePanel()
+        self.ellipses = EllipsesPanel()
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.rope, "Spinning rope")
+        self.tabs.addTab(self.ellipses, "Glued ellipses")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.tabs)
+        self.splitters = {"rope": self.rope.splitter, "ellipses": self.ellipses.splitter}
+
+    def set_workspace(self, workspace: Path) -> None:
+        """Physics solves are instant and keep no runs."""
+
+    def shutdown(self, wait_ms: int = 10000) -> None:
+        for panel in (self.rope, self.ellipses):
+            panel.runner.wait(wait_ms)
+
+
