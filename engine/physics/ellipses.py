@@ -228,69 +228,84 @@ def net_lines(a: float, b: float, spacing: float) -> tuple[list[np.ndarray], lis
     return [outline], [(float(x), float(b * math.sqrt(max(0.0, 1 - (x / a) ** 2)))) for x in xs]
 
 
-def write_net_svg(a: float, b: float, path: Path, unit_mm: float = 10.0, spacing: float | None = None) -> None:
-    """Both flat sheets at true scale (1 unit = ``unit_mm`` mm) with fold rulings dashed, and the
-    points that meet marked: sheet 1's long-axis tips glue to sheet 2's short-axis tips."""
-    Path(path).write_text(_net_svg(a, b, unit_mm, spacing or a / 8))
+NOTES = ("Cut out both ellipses; 1 unit = {unit:g} mm (a = {a:g}, b = {b:g}).",
+         "Curve each sheet gently along its dashed rulings; do not crease.",
+         "Glue edge to edge: P to P, Q to Q, R to R, S to S.")
 
 
-def _net_svg(a: float, b: float, unit_mm: float, spacing: float) -> str:
-    margin, gap = 10.0, 10.0
+def _net_layout(a: float, b: float, unit_mm: float, spacing: float) -> dict:
+    """Everything the net shows, in millimetres with y downwards, shared by the SVG and PDF writers."""
+    margin, gap, text = 10.0, 12.0, 6.0
     w, h = 2 * a * unit_mm, 2 * b * unit_mm
-    width, height = 2 * w + gap + 2 * margin, h + 2 * margin + 12
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.2f}mm" height="{height:.2f}mm" '
-             f'viewBox="0 0 {width:.2f} {height:.2f}">',
-             f'<text x="{margin}" y="{height - 4:.2f}" font-size="4" font-family="sans-serif">'
-             f'Cut both ellipses (a = {a:g}, b = {b:g}; 1 unit = {unit_mm:g} mm). Curve each sheet along the '
-             f'dashed rulings (do not crease); glue edge to edge, P to P and Q to Q.</text>']
+    width = max(2 * w + gap + 2 * margin, 150.0)
+    height = margin + h + text + len(NOTES) * text + margin
+    outline, rulings = net_lines(a, b, spacing)
+    sheets = []
     for k in range(2):
         cx, cy = margin + w / 2 + k * (w + gap), margin + h / 2
-        outline, rulings = net_lines(a, b, spacing)
-        pts = " ".join(f"{cx + x * unit_mm:.3f},{cy - y * unit_mm:.3f}" for x, y in outline[0])
-        parts.append(f'<polyline points="{pts}" fill="none" stroke="black" stroke-width="0.3"/>')
-        for x, y in rulings:
-            parts.append(f'<line x1="{cx + x * unit_mm:.3f}" y1="{cy - y * unit_mm:.3f}" '
-                         f'x2="{cx + x * unit_mm:.3f}" y2="{cy + y * unit_mm:.3f}" stroke="#888" '
-                         f'stroke-width="0.2" stroke-dasharray="1.5,1"/>')
-        tips = ((cx - w / 2, cy), (cx + w / 2, cy)) if k == 0 else ((cx, cy - h / 2), (cx, cy + h / 2))
-        for label, (tx, ty) in zip("PQ", tips):
-            parts.append(f'<circle cx="{tx:.3f}" cy="{ty:.3f}" r="0.8" fill="red"/>'
-                         f'<text x="{tx + 1.2:.3f}" y="{ty - 1.2:.3f}" font-size="4" fill="red" '
-                         f'font-family="sans-serif">{label}</text>')
-        parts.append(f'<text x="{cx - 8:.2f}" y="{margin - 2:.2f}" font-size="4" '
-                     f'font-family="sans-serif">sheet {k + 1}</text>')
-    parts.append("</svg>")
-    return "\n".join(parts) + "\n"
+        ring = [(cx + x * unit_mm, cy - y * unit_mm) for x, y in outline[0]]
+        folds = [((cx + x * unit_mm, cy - y * unit_mm), (cx + x * unit_mm, cy + y * unit_mm)) for x, y in rulings]
+        long_tips = [(cx - w / 2, cy), (cx + w / 2, cy)]
+        short_tips = [(cx, cy - h / 2), (cx, cy + h / 2)]
+        # sheet 1's long-axis tips meet sheet 2's short-axis tips and the other way round (s = 0 and s = l)
+        marks = list(zip("PQ", long_tips if k == 0 else short_tips)) + \
+            list(zip("RS", short_tips if k == 0 else long_tips))
+        sheets.append({"outline": ring, "folds": folds, "marks": marks, "label": (cx, margin + h + text - 1),
+                       "name": f"sheet {k + 1}"})
+    notes = [(margin, margin + h + text * (i + 2)) for i in range(len(NOTES))]
+    return {"width": width, "height": height, "sheets": sheets, "notes": notes}
+
+
+def write_net_svg(a: float, b: float, path: Path, unit_mm: float = 10.0, spacing: float | None = None) -> None:
+    """Both flat sheets at true scale (1 unit = ``unit_mm`` mm) with fold rulings dashed and the
+    points that meet marked alike."""
+    lay = _net_layout(a, b, unit_mm, spacing or a / 8)
+    font = 'font-family="sans-serif"'
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{lay["width"]:.2f}mm" height="{lay["height"]:.2f}mm" '
+           f'viewBox="0 0 {lay["width"]:.2f} {lay["height"]:.2f}">']
+    for sh in lay["sheets"]:
+        pts = " ".join(f"{x:.3f},{y:.3f}" for x, y in sh["outline"])
+        out.append(f'<polyline points="{pts}" fill="none" stroke="black" stroke-width="0.3"/>')
+        for (x1, y1), (x2, y2) in sh["folds"]:
+            out.append(f'<line x1="{x1:.3f}" y1="{y1:.3f}" x2="{x2:.3f}" y2="{y2:.3f}" stroke="#888" '
+                       f'stroke-width="0.2" stroke-dasharray="1.5,1"/>')
+        for label, (x, y) in sh["marks"]:
+            out.append(f'<circle cx="{x:.3f}" cy="{y:.3f}" r="0.8" fill="red"/><text x="{x + 1.2:.3f}" '
+                       f'y="{y - 1.2:.3f}" font-size="3.5" fill="red" {font}>{label}</text>')
+        x, y = sh["label"]
+        out.append(f'<text x="{x:.2f}" y="{y:.2f}" font-size="4" text-anchor="middle" {font}>{sh["name"]}</text>')
+    for line, (x, y) in zip(NOTES, lay["notes"]):
+        out.append(f'<text x="{x:.2f}" y="{y:.2f}" font-size="3.5" {font}>'
+                   f'{line.format(unit=unit_mm, a=a, b=b)}</text>')
+    out.append("</svg>")
+    Path(path).write_text("\n".join(out) + "\n")
 
 
 def write_net_pdf(a: float, b: float, path: Path, unit_mm: float = 10.0, spacing: float | None = None) -> None:
-    """The same net as a one-page vector PDF at true scale (points of 1/72 inch)."""
+    """The same net as a one-page vector PDF at true scale (1 pt = 1/72 inch)."""
+    lay = _net_layout(a, b, unit_mm, spacing or a / 8)
     pt = 72 / 25.4
-    spacing = spacing or a / 8
-    margin, gap = 10.0, 10.0
-    w, h = 2 * a * unit_mm, 2 * b * unit_mm
-    width, height = (2 * w + gap + 2 * margin) * pt, (h + 2 * margin + 12) * pt
-    ops = ["0.85 w"]
-    for k in range(2):
-        cx, cy = (margin + w / 2 + k * (w + gap)) * pt, (margin + 12 + h / 2) * pt
-        outline, rulings = net_lines(a, b, spacing)
-        xy = [(cx + x * unit_mm * pt, cy + y * unit_mm * pt) for x, y in outline[0]]
-        ops.append(f"{xy[0][0]:.2f} {xy[0][1]:.2f} m " + " ".join(f"{x:.2f} {y:.2f} l" for x, y in xy[1:]) + " S")
-        ops.append("q 0.5 G [4 3] 0 d 0.5 w")
-        for x, y in rulings:
-            X = cx + x * unit_mm * pt
-            ops.append(f"{X:.2f} {cy - y * unit_mm * pt:.2f} m {X:.2f} {cy + y * unit_mm * pt:.2f} l S")
-        ops.append("Q")
-        tips = ((cx - w / 2 * pt, cy), (cx + w / 2 * pt, cy)) if k == 0 else ((cx, cy + h / 2 * pt),
-                                                                              (cx, cy - h / 2 * pt))
-        for label, (tx, ty) in zip("PQ", tips):
-            ops.append(f"BT /F1 11 Tf 1 0 0 rg {tx + 3:.2f} {ty + 3:.2f} Td ({label}) Tj ET")
-    ops.append(f"BT /F1 9 Tf 0 0 0 rg {margin * pt:.2f} {4 * pt:.2f} Td (Cut both ellipses, a = {a:g}, "
-               f"b = {b:g}, 1 unit = {unit_mm:g} mm. Curve along the dashed rulings; glue P to P, Q to Q.) Tj ET")
+    H = lay["height"]
+
+    def xy(x: float, y: float) -> str:  # mm, y down → pt, y up
+        return f"{x * pt:.2f} {(H - y) * pt:.2f}"
+
+    ops = []
+    for sh in lay["sheets"]:
+        ring = sh["outline"]
+        ops.append("0.85 w 0 G " + f"{xy(*ring[0])} m " + " ".join(f"{xy(*p)} l" for p in ring[1:]) + " S")
+        ops.append("q 0.5 G [4 3] 0 d 0.57 w " + " ".join(f"{xy(*p1)} m {xy(*p2)} l S" for p1, p2 in sh["folds"])
+                   + " Q")
+        for label, (x, y) in sh["marks"]:
+            ops.append(f"BT /F1 10 Tf 1 0 0 rg {xy(x + 1.2, y - 1.2)} Td ({label}) Tj ET")
+        x, y = sh["label"]
+        ops.append(f"BT /F1 11 Tf 0 0 0 rg {xy(x - 7, y)} Td ({sh['name']}) Tj ET")
+    for line, (x, y) in zip(NOTES, lay["notes"]):
+        ops.append(f"BT /F1 10 Tf 0 0 0 rg {xy(x, y)} Td ({line.format(unit=unit_mm, a=a, b=b)}) Tj ET")
     stream = "\n".join(ops).encode("latin-1")
     objects = [b"<< /Type /Catalog /Pages 2 0 R >>",
                b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-               f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {width:.2f} {height:.2f}] "
+               f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {lay['width'] * pt:.2f} {H * pt:.2f}] "
                f"/Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>".encode(),
                b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
                b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]

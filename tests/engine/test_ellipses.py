@@ -80,7 +80,13 @@ def test_exports(tmp_path):
     xml.dom.minidom.parseString(svg)  # well-formed
     pdf = (tmp_path / "n.pdf").read_bytes()
     assert pdf.startswith(b"%PDF-1.4") and pdf.rstrip().endswith(b"%%EOF")
-    # true scale: the page holds two 40 mm ellipses side by side plus margins (in points)
-    width_pt = float(pdf.split(b"/MediaBox [0 0 ")[1].split()[0])
-    assert width_pt == pytest.approx((2 * 40 + 10 + 20) * 72 / 25.4, rel=1e-3)
-    assert math.isfinite(width_pt)
+    # true scale: an ellipse of a = 2 units at 10 mm a unit spans 40 mm = 113.39 pt in both files
+    xs = [float(v.split(",")[0]) for v in svg.split('points="')[1].split('"')[0].split()]
+    assert max(xs) - min(xs) == pytest.approx(40.0, abs=1e-3)
+    stream = pdf.split(b"stream\n")[1].split(b"\nendstream")[0].decode()
+    outline = stream.splitlines()[0]  # "0.85 w 0 G x y m x y l … S": the first sheet, in points
+    numbers = [float(v) for v in outline.replace(" m", "").replace(" l", "").split()[4:-1]]
+    ring_x = numbers[0::2]
+    assert max(ring_x) - min(ring_x) == pytest.approx(40.0 * 72 / 25.4, abs=1e-2)
+    assert all(math.isfinite(v) for v in numbers)
+    assert "(P) Tj" in stream and "(S) Tj" in stream
