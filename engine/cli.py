@@ -114,18 +114,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     from engine.physics import ellipses, rope
 
-    rp = verbs.add_parser("rope", help="equilibrium shape of a spinning rope (kexue.fm/archives/6784)",
-                          description="Solve for the rope's shape, tension and constants. Prints a summary, "
-                                      "or JSON with --json; --out FILE.csv writes the curve.")
-    params.add_arguments(rp, rope.RopeParams)
-    rp.add_argument("--json", action="store_true", help="print the solution as one JSON object")
-    rp.add_argument("--out", type=Path, help="write the curve as CSV (s, z, r, tension)")
-    el = verbs.add_parser("ellipses", help="glue two elliptical sheets into a solid (kexue.fm/archives/6818)",
-                          description="The glue edge and its margin. --out by suffix: .csv (edge), "
-                                      ".svg/.pdf (printable net at true scale), .stl/.obj (3-D mesh).")
-    params.add_arguments(el, ellipses.EllipseParams)
-    el.add_argument("--json", action="store_true", help="print the solution as one JSON object")
-    el.add_argument("--out", type=Path, help="export: .csv, .svg, .pdf, .stl or .obj")
+    def solver_verb(name: str, cls: type, help_text: str, description: str, out_help: str):
+        sub = verbs.add_parser(name, help=help_text, description=description)
+        params.add_arguments(sub, cls)
+        sub.add_argument("--json", action="store_true", help="print the solution as one JSON object")
+        sub.add_argument("--out", type=Path, help=out_help)
+        return sub
+
+    solver_verb("rope", rope.RopeParams, "equilibrium shape of a spinning rope (kexue.fm/archives/6784)",
+                "Solve for the rope's shape, tension and constants. Prints a summary, or JSON with --json.",
+                "write the curve as CSV (s, z, r, tension)")
+    el = solver_verb("ellipses", ellipses.EllipseParams,
+                     "glue two elliptical sheets into a solid (kexue.fm/archives/6818)",
+                     "The glue edge and its margin. --out by suffix: .csv (edge), .svg/.pdf (printable net "
+                     "at true scale), .stl/.obj (3-D mesh).", "export: .csv, .svg, .pdf, .stl or .obj")
     el.add_argument("--unit-mm", type=float, default=10.0, help="millimetres per unit in the net (default: 10)")
 
     dl = verbs.add_parser("download-mnist", help="download the MNIST files into the cache")

@@ -32,7 +32,10 @@ def _save_dialog(parent: QWidget, title: str, stem: str, suffix: str) -> Path | 
 
 
 class SolverPanel(QWidget):
-    """A params form on the left that re-solves on every change, pictures on the right."""
+    """A params form on the left that re-solves on every change, pictures on the right.
+
+    A subclass names ``params_cls`` and ``solve`` and provides ``pictures()`` (its
+    views, built once), ``show_solution(sol)`` and ``clear_pictures()``."""
 
     params_cls: type
     solve: Callable[[Any], Any]
@@ -75,11 +78,15 @@ class SolverPanel(QWidget):
         self.runner.busy_changed.connect(lambda busy: busy and self.summary.setText("solving…"))
         self.request()
 
-    def pictures(self) -> QWidget:
-        raise NotImplementedError  # each panel draws its own
-
-    def show_solution(self, sol: Any) -> None:
-        raise NotImplementedError
+    @staticmethod
+    def arrange(left: QWidget, right: QWidget, below: QWidget) -> QWidget:
+        top = QSplitter(Qt.Orientation.Horizontal)
+        top.addWidget(left)
+        top.addWidget(right)
+        outer = QSplitter(Qt.Orientation.Vertical)
+        outer.addWidget(top)
+        outer.addWidget(below)
+        return outer
 
     def request(self) -> None:
         try:
@@ -100,9 +107,6 @@ class SolverPanel(QWidget):
         self.messages.error(message, details)
         self.summary.setText("no solution")
         self.clear_pictures()
-
-    def clear_pictures(self) -> None:
-        raise NotImplementedError
 
     def add_export(self, label: str, suffix: str, write: Callable[[Path], None]) -> None:
         def run() -> None:
@@ -143,13 +147,7 @@ class RopePanel(SolverPanel):
         self.extra.addWidget(self.overlay)
         self.add_export("Curve as CSV…", "csv", self._write_csv)
         self.add_export("Figure as PNG…", "png", self._write_png)
-        top = QSplitter(Qt.Orientation.Horizontal)
-        top.addWidget(self.shape)
-        top.addWidget(self.tension)
-        right = QSplitter(Qt.Orientation.Vertical)
-        right.addWidget(top)
-        right.addWidget(self.sweep)
-        return right
+        return self.arrange(self.shape, self.tension, self.sweep)
 
     def show_solution(self, sol: rope.RopeSolution) -> None:
         self.numeric.setData(sol.z, sol.r)
@@ -209,13 +207,7 @@ class EllipsesPanel(SolverPanel):
         self.add_export("3-D mesh as STL…", "stl", lambda p: ellipses.write_stl(self.solution, p))
         self.add_export("3-D mesh as OBJ…", "obj", lambda p: ellipses.write_obj(self.solution, p))
         self.add_export("Glue edge as CSV…", "csv", lambda p: ellipses.write_csv(self.solution, p))
-        top = QSplitter(Qt.Orientation.Horizontal)
-        top.addWidget(self.margin)
-        top.addWidget(self.edge)
-        right = QSplitter(Qt.Orientation.Vertical)
-        right.addWidget(top)
-        right.addWidget(self.solid)
-        return right
+        return self.arrange(self.margin, self.edge, self.solid)
 
     def _ab(self) -> tuple[float, float]:
         p = self.form.params()

@@ -45,7 +45,7 @@ class WireView(QWidget):
         self.plot.hideAxis("left")
         self.plot.hideAxis("bottom")
         self.layers: dict[str, tuple[list[np.ndarray], pg.PlotDataItem]] = {}
-        self.azimuth, self.elevation = 0.6, 0.35
+        self.azimuth, self.elevation = 0.6, 0.55
         self.spin = QCheckBox("Rotate")
         self.spin.setChecked(True)
         self._timer = QTimer(self)
