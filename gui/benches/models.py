@@ -264,6 +264,8 @@ class ModelsBench(QWidget):
         thread.crashed.connect(self._on_crashed)
         thread.finished.connect(self._on_thread_end)
         self.controls.set_running()
+        self.controls.bar.setValue(0)
+        self.controls.bar.setFormat("starting…")
         self.runs.set_busy(True)
         self.busy_changed.emit(True)
         thread.start()
