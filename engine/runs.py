@@ -178,7 +178,7 @@ class RunStore:
         import io
 
         buf = io.BytesIO()
-        np.savez_compressed(buf, **arrays)
+        np.savez(buf, **arrays)  # small and rewritten often: compressing costs more than it saves
         atomic_write_bytes(self.artifacts / f"{kind}-{name}.npz", buf.getvalue())
 
     def close(self) -> None:

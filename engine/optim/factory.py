@@ -15,9 +15,9 @@ OPTIMIZERS = ("rmsprop", "adam", "sgd")
 
 def make(name: str, parameters: Iterable[torch.nn.Parameter], lr: float) -> torch.optim.Optimizer:
     if name == "rmsprop":
-        return torch.optim.RMSprop(parameters, lr=lr, alpha=0.9, eps=1e-7)
+        return torch.optim.RMSprop(parameters, lr=lr, alpha=0.9, eps=1e-7, foreach=True)
     if name == "adam":
-        return torch.optim.Adam(parameters, lr=lr)
+        return torch.optim.Adam(parameters, lr=lr, foreach=True)
     if name == "sgd":
-        return torch.optim.SGD(parameters, lr=lr, momentum=0.9)
+        return torch.optim.SGD(parameters, lr=lr, momentum=0.9, foreach=True)
     raise ValueError(f"unknown optimizer {name!r}; choose one of {', '.join(OPTIMIZERS)}")
