@@ -39,6 +39,9 @@ class Job:
     run: Callable[[Any, "JobContext"], Mapping[str, Any]]
     description: str = ""
     metrics: tuple[str, ...] = ()  # the curves it reports, so a GUI can lay them out before the run
+    datasets: tuple[str, ...] = ()  # built-in data it offers besides files
+    pictures: tuple[str, ...] = ()  # artifact kinds it may draw
+    summary_metric: str = "loss"  # the validation metric a run list shows
 
 
 class JobContext:

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (QComboBox, QFormLayout, QGroupBox, QLabel, QPushB
 
 from engine import events as ev
 from engine import params as prm
-from engine.data import images, mnist
+from engine.data import images, mnist, toy2d
 from engine.runs import RunStore, read_metrics
 from engine.train.registry import EXPERIMENTS
 from gui.bridge import EngineBridge
@@ -29,6 +29,13 @@ from gui.widgets.source_picker import SourcePicker
 from gui.worker import CallThread, JobThread
 
 DATA_FILTER = "Image data (*.npz *idx*ubyte* *.gz *.idx);;All files (*)"
+
+
+def describe(source: str) -> str:
+    """One line on what a data source holds; raises DataError when it cannot be used."""
+    if source in toy2d.TOYS:
+        return f"{source}: synthetic 2-D points (how many and how noisy: set in the form)"
+    return images.load(source).summary()
 
 
 class ModelsBench(QWidget):
@@ -95,6 +102,7 @@ class ModelsBench(QWidget):
         self.recon = ImagePanel("Originals | reconstructions", "reconstructions appear after the first epoch")
         self.latent = LabelScatter("Latent space (validation)")
         self.manifold = ImagePanel("Decoded manifold", "a 2-D latent is decoded on a 15×15 grid")
+        self.panels = {"image_pairs": self.recon, "scatter": self.latent, "image_grid": self.manifold}
         pictures = QSplitter(Qt.Orientation.Horizontal)
         for w in (self.recon, self.latent, self.manifold):
             pictures.addWidget(w)
@@ -135,7 +143,6 @@ class ModelsBench(QWidget):
         b.finished.connect(self._on_finished)
         b.failed.connect(self._on_failed)
         self._build_form()
-        self.runs.set_workspace(workspace, self.job.name)
         self.preview_data(self.picker.source())
 
     # -- form ------------------------------------------------------------------
@@ -149,6 +156,13 @@ class ModelsBench(QWidget):
         self.form = ParamsForm(self.job.params)
         self.model_layout.addRow(self.form)
         self.curves.expect_metrics(self.job.metrics)
+        self.current_run = None
+        for kind, panel in self.panels.items():
+            panel.clear()
+            panel.setVisible(kind in self.job.pictures)
+        self.picker.set_builtins(list(self.job.datasets))
+        self.picker.set_source(self.form.hidden.get("data", self.picker.source()))  # the job's own default
+        self.runs.set_workspace(self.workspace, self.job.name, self.job.summary_metric)
 
     def params(self) -> Any:
         values = self.form.values()
@@ -170,7 +184,7 @@ class ModelsBench(QWidget):
         """Load the source in the background to check it and show what it holds."""
         self.data_summary.setText("reading…")
         self.data_ok = False
-        thread = CallThread(lambda report: (source, images.load(source).summary()))
+        thread = CallThread(lambda report: (source, describe(source)))
         thread.done.connect(self._preview_done)
         thread.failed.connect(lambda message, details: source == self.picker.source()
                               and self._preview_failed(message, details))
@@ -222,7 +236,7 @@ class ModelsBench(QWidget):
 
     def set_workspace(self, workspace: Path) -> None:
         self.workspace = workspace
-        self.runs.set_workspace(workspace, self.job.name)
+        self.runs.set_workspace(workspace, self.job.name, self.job.summary_metric)
 
     # -- running ---------------------------------------------------------------
     @property
@@ -257,8 +271,9 @@ class ModelsBench(QWidget):
         overlaid = {p.name for p in self.runs.selected()}
         if self.current_run and self.current_run not in overlaid:
             self.curves.remove_run(self.current_run)
-        for panel in (self.recon, self.manifold, self.latent):
+        for panel in self.panels.values():
             panel.clear()
+            panel.hide()  # each appears with its first picture: a job draws only some
         self.bridge.expect_new_run()
         self.thread = thread
         thread.crashed.connect(self._on_crashed)
@@ -298,14 +313,18 @@ class ModelsBench(QWidget):
 
     def _on_artifact(self, a: ev.Artifact) -> None:
         p = a.payload
+        if a.kind in self.panels:
+            self.panels[a.kind].show()
         if a.kind == "image_pairs":
             self.recon.show_array(side_by_side(mosaic(p["originals"]), mosaic(p["reconstructions"])),
                                   f"Originals | reconstructions (step {a.step:,})")
         elif a.kind == "scatter":
             axes = tuple(str(s) for s in p.get("axes", ("", "")))
-            self.latent.set_points(p["points"], p["labels"], axes)
+            names = [str(n) for n in p["names"]] if "names" in p else None
+            self.latent.set_points(p["points"], p["labels"], axes, names, str(p.get("title", "Latent space (validation)")))
         elif a.kind == "image_grid":
-            self.manifold.show_array(mosaic(p["images"]), f"Decoded manifold (step {a.step:,})")
+            title = str(p.get("title", "Decoded manifold"))
+            self.manifold.show_array(mosaic(p["images"]), f"{title} (step {a.step:,})")
 
     def _on_log(self, e: ev.Log) -> None:
         if e.level in ("warning", "error"):

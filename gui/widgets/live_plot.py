@@ -36,6 +36,7 @@ from gui.widgets.export import ExportButton
 
 
 DUTY = 0.04
+PER_ROW = 4
 MIN_INTERVAL_MS, MAX_INTERVAL_MS = 250, 2000
 
 
@@ -137,13 +138,18 @@ class MetricsPanel(QWidget):
 
     # -- data in -----------------------------------------------------------
     def expect_metrics(self, names: tuple[str, ...]) -> None:
-        """Create the plots now, while idle, rather than all at once when the first point arrives."""
+        """Start over with these plots, created now while idle rather than when the first point arrives."""
+        self.clear()
+        for plot in self.plots.values():
+            self.layout_widget.removeItem(plot)
+        self.plots.clear()
         for name in names:
             self._plot(name)
 
     def _plot(self, metric: str) -> pg.PlotItem:
         if metric not in self.plots:
-            p = self.layout_widget.addPlot(row=0, col=len(self.plots), title=metric)
+            n = len(self.plots)  # four to a row, then wrap
+            p = self.layout_widget.addPlot(row=n // PER_ROW, col=n % PER_ROW, title=metric)
             p.showGrid(x=True, y=True, alpha=0.25)
             p.getAxis("left").setWidth(52)  # tick labels of changing width must not re-lay out every plot
             p.setLabel("bottom", "step")

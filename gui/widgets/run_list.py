@@ -35,6 +35,7 @@ class RunList(QWidget):
         super().__init__(parent)
         self.workspace: Path | None = None
         self.job_filter: str | None = None
+        self.metric = "loss"
         self.paths: dict[str, Path] = {}
         self.model = RunModel()
         self.proxy = sortable_proxy(self.model)
@@ -70,8 +71,8 @@ class RunList(QWidget):
         self.table.selectionModel().selectionChanged.connect(self._on_selection)
         self._on_selection()
 
-    def set_workspace(self, workspace: Path, job: str | None = None) -> None:
-        self.workspace, self.job_filter = workspace, job
+    def set_workspace(self, workspace: Path, job: str | None = None, metric: str = "loss") -> None:
+        self.workspace, self.job_filter, self.metric = workspace, job, metric
         self.refresh()
 
     def refresh(self) -> None:
@@ -82,11 +83,12 @@ class RunList(QWidget):
             if self.job_filter and info.job != self.job_filter:
                 continue
             self.paths[info.run_id] = info.path
+            model = info.params.get("arch") or info.params.get("loss") or info.job
             rows.append({"run": info.run_id, "status": info.status,
-                         "val loss": info.final.get("val/loss", float("nan")),
-                         "epochs": info.params.get("epochs", ""), "model": info.params.get("arch", info.job),
-                         "note": info.error or ""})
-        self.model.set_frame(pd.DataFrame(rows, columns=["run", "status", "val loss", "epochs", "model", "note"]))
+                         f"val {self.metric}": info.final.get(f"val/{self.metric}", float("nan")),
+                         "epochs": info.params.get("epochs", ""), "model": model, "note": info.error or ""})
+        columns = ["run", "status", f"val {self.metric}", "epochs", "model", "note"]
+        self.model.set_frame(pd.DataFrame(rows, columns=columns))
         sel = self.table.selectionModel()
         for r in range(self.proxy.rowCount()):
             if self.proxy.index(r, 0).data() in selected:

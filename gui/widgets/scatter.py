@@ -22,14 +22,22 @@ class LabelScatter(QWidget):
         self.points = np.empty((0, 2))
         self.labels = np.empty(0, int)
         self._axes: tuple[str, str] = ("", "")
+        self._names: list[str] | None = None
         self.export = ExportButton(self.plot.scene(), self.to_frame, title.lower().replace(" ", "-"))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.plot, 1)
         layout.addWidget(self.export)
 
-    def set_points(self, points: np.ndarray, labels: np.ndarray, axes: tuple[str, str] = ("", "")) -> None:
+    def set_points(self, points: np.ndarray, labels: np.ndarray, axes: tuple[str, str] = ("", ""),
+                   names: list[str] | None = None, title: str | None = None) -> None:
+        """Points coloured by integer label; ``names[label]`` names a class in the legend."""
         self.points, self.labels = np.asarray(points), np.asarray(labels).astype(int)
+        if title is not None:
+            self.plot.setTitle(title)
+        if names is not None and names != self._names:
+            self.clear_items()
+            self._names = names
         present = set(np.unique(self.labels).tolist())
         for lab in [k for k in self.items if k not in present]:
             self.plot.removeItem(self.items[lab])
@@ -38,8 +46,9 @@ class LabelScatter(QWidget):
             pts = self.points[self.labels == lab]
             if lab not in self.items:
                 color = pg.mkColor(label_color(lab))
-                item = pg.ScatterPlotItem(size=5, pen=None, brush=color,
-                                          name=str(lab) if lab >= 0 else "unlabelled")
+                label = self._names[lab] if self._names and 0 <= lab < len(self._names) else \
+                    (str(lab) if lab >= 0 else "unlabelled")
+                item = pg.ScatterPlotItem(size=5, pen=None, brush=color, name=label)
                 self.plot.addItem(item)
                 self.items[lab] = item
             self.items[lab].setData(pts[:, 0], pts[:, 1])
@@ -48,10 +57,13 @@ class LabelScatter(QWidget):
             self.plot.setLabel("bottom", axes[0])
             self.plot.setLabel("left", axes[1])
 
-    def clear(self) -> None:
+    def clear_items(self) -> None:
         for lab in list(self.items):
             self.plot.removeItem(self.items[lab])
             self.legend.removeItem(self.items.pop(lab))
+
+    def clear(self) -> None:
+        self.clear_items()
         self.points, self.labels = np.empty((0, 2)), np.empty(0, int)
 
     def to_frame(self) -> pd.DataFrame:

@@ -20,6 +20,7 @@ class SourcePicker(QWidget):
         self.combo = QComboBox()
         self.combo.setEditable(False)
         self.combo.addItems(builtins)
+        self._builtins = list(builtins)
         self.combo.setToolTip("Built-in datasets, then files you opened (drop a file or folder here too)")
         self.open_button = QToolButton()
         self.open_button.setText("Open…")
@@ -34,6 +35,20 @@ class SourcePicker(QWidget):
         layout.addWidget(self.combo, 1)
         layout.addWidget(self.open_button)
         self.combo.currentTextChanged.connect(self.source_changed)
+
+    def set_builtins(self, names: list[str]) -> None:
+        """Offer these built-in sets (files opened before stay listed after them)."""
+        files = [self.combo.itemText(i) for i in range(self.combo.count()) if self.combo.itemText(i) not in
+                 self._builtins]
+        current = self.combo.currentText()
+        self.combo.blockSignals(True)
+        self.combo.clear()
+        self.combo.addItems([*names, *files])
+        self._builtins = list(names)
+        self.combo.setCurrentText(current if current in names or current in files else names[0])
+        self.combo.blockSignals(False)
+        if self.combo.currentText() != current:
+            self.source_changed.emit(self.combo.currentText())
 
     def source(self) -> str:
         return self.combo.currentText()

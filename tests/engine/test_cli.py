@@ -84,3 +84,10 @@ def test_ellipses_json_and_exports(tmp_path):
         assert (tmp_path / f"x.{suffix}").stat().st_size > 100
     bad = cli("ellipses", "--a", "1", "--b", "2")
     assert bad.returncode == 1 and "a ≥ b" in bad.stderr
+
+
+def test_train_gan_with_a_loss(tmp_path):
+    out = cli("train", "gan", "--loss", "wgan-div", "--data", "moons", "--points", "1000", "--epochs", "2",
+              "--workspace", str(tmp_path))
+    assert out.returncode == 0, out.stderr
+    assert "wgan-div GAN on moons" in out.stderr and "epoch 2 val  swd" in out.stderr

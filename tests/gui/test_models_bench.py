@@ -148,3 +148,17 @@ def test_drop_a_file_on_the_bench(qtbot, bench, tmp_path):
     bench.dropEvent(drop)
     qtbot.waitUntil(lambda: "40 images of 6×6" in bench.data_summary.text(), timeout=10000)
     assert bench.picker.source().endswith("mine.npz")
+
+
+def test_gan_run_shows_real_and_generated(qtbot, bench):
+    bench.experiment.setCurrentIndex(bench.experiment.findData("gan"))
+    names = [bench.picker.combo.itemText(i) for i in range(bench.picker.combo.count())]
+    assert names[:4] == ["gaussians8", "moons", "swissroll", "checkerboard"] and "digits" in names
+    qtbot.waitUntil(lambda: bench.data_ok and "synthetic 2-D" in bench.data_summary.text(), timeout=10000)
+    bench.form.set_values({"epochs": 2, "points": 2000, "loss": "wgan-gp"})
+    bench.start()
+    wait_idle(qtbot, bench)
+    assert "completed" in bench.messages.text.text()
+    assert sorted(item.name() for item in bench.latent.items.values()) == ["generated", "real"]
+    assert (bench.current_run, "val", "swd") in bench.curves.curves
+    assert bench.runs.model.rowCount() == 1  # the list shows this experiment's runs
