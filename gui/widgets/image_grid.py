@@ -42,7 +42,7 @@ def side_by_side(left: np.ndarray, right: np.ndarray, gap: int = 4) -> np.ndarra
 
 
 class ImagePanel(QWidget):
-    def __init__(self, title: str, placeholder: str = "", parent: QWidget | None = None) -> None:
+    def __init__(self, title: str, hint: str = "", parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.view = pg.GraphicsLayoutWidget()
         self.title = self.view.addLabel(title, row=0, col=0)
@@ -51,7 +51,7 @@ class ImagePanel(QWidget):
         self.image = pg.ImageItem(axisOrder="row-major")
         self.image.setLevels((0.0, 1.0))
         self.box.addItem(self.image)
-        self.hint = pg.TextItem(placeholder, color="#888", anchor=(0.5, 0.5))
+        self.hint = pg.TextItem(hint, color="#888", anchor=(0.5, 0.5))  # shown until a picture arrives
         self.box.addItem(self.hint)
         self.array: np.ndarray | None = None
         self.export = ExportButton(self.view.scene(), None, title.lower().replace(" ", "-"))
