@@ -109,6 +109,12 @@ def build_parser() -> argparse.ArgumentParser:
     resume.add_argument("run_dir", type=Path, help="the run's folder")
     resume.add_argument("--epochs", type=int, help="train up to this many epochs in all (default: as configured)")
 
+    smp = verbs.add_parser("sample", help="draw samples from a trained generative run into a .npy file")
+    smp.add_argument("run_dir", type=Path, help="the run's folder")
+    smp.add_argument("--n", type=int, default=64, help="how many samples (default: 64)")
+    smp.add_argument("--out", type=Path, required=True, help="the .npy file to write")
+    smp.add_argument("--seed", type=int, default=0, help="seed of the noise (default: 0)")
+
     runs = verbs.add_parser("runs", help="list runs with status and final metrics")
     runs.add_argument("--workspace", type=Path, default=jobs.default_workspace(), help=ws_help)
 
@@ -181,6 +187,21 @@ def cmd_download(cache: Path | None) -> int:
     return EXIT_OK
 
 
+def cmd_sample(run_dir: Path, n: int, out: Path, seed: int) -> int:
+    import numpy as np
+
+    from engine.train.sampling import sample_run
+
+    try:
+        samples = sample_run(run_dir, n, seed)
+        np.save(out, samples)
+    except (UserError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"{len(samples)} samples of shape {tuple(samples.shape[1:])} → {out}")
+    return EXIT_OK
+
+
 def cmd_physics(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     import json
 
@@ -246,6 +267,8 @@ def main(argv: Sequence[str]) -> int:
         return cmd_runs(args.workspace)
     if args.verb == "download-mnist":
         return cmd_download(args.cache)
+    if args.verb == "sample":
+        return cmd_sample(args.run_dir, args.n, args.out, args.seed)
     if args.verb in ("rope", "ellipses"):
         return cmd_physics(parser, args)
     parser.print_help()

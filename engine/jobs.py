@@ -42,6 +42,8 @@ class Job:
     datasets: tuple[str, ...] = ()  # built-in data it offers besides files
     pictures: tuple[str, ...] = ()  # artifact kinds it may draw
     summary_metric: str = "loss"  # the validation metric a run list shows
+    # (params, sample shape) → its TrainTask on the CPU, for drawing samples from a saved run
+    restore: Callable[[Any, tuple[int, ...]], Any] | None = None
 
 
 class JobContext:

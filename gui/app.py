@@ -28,8 +28,27 @@ def create_app(argv: list[str] | None = None) -> QApplication:
     configure_pyqtgraph(app)
     devices.warm_up()
     settle_memory()
+    collect_in_gui_thread()
     sys.setswitchinterval(SWITCH_INTERVAL)
     return app
+
+
+_collector = None
+
+
+def collect_in_gui_thread() -> None:
+    """Run the cyclic garbage collector only on a GUI-thread timer.
+
+    Left automatic, a collection can start in the training thread and there
+    finalise Qt objects caught in reference cycles (a closed panel's lambdas),
+    destroying them off the GUI thread: that deadlocked a test run here.
+    pyqtgraph's GarbageCollector disables automatic collection and collects on
+    a QTimer, with the usual generation thresholds."""
+    global _collector
+    if _collector is None:
+        from pyqtgraph.util.garbage_collector import GarbageCollector
+
+        _collector = GarbageCollector(interval=1.0)
 
 
 # The GIL hand-over period.  Painting a plot crosses between Python and C++

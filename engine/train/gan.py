@@ -63,7 +63,8 @@ def load(p: GANParams) -> tuple[images.Split, bool, dict[str, Any]]:
     if p.data in toy2d.TOYS:
         pts, labels = toy2d.sample(p.data, p.points, p.noise, p.seed)
         cut = int(0.8 * len(pts))
-        fp = {"name": p.data, "source": "engine.data.toy2d", "n": p.points, "noise": p.noise, "seed": p.seed}
+        fp = {"name": p.data, "source": "engine.data.toy2d", "n": p.points, "noise": p.noise, "seed": p.seed,
+              "shape": [2]}
         return images.Split(pts[:cut], labels[:cut], pts[cut:], labels[cut:]), False, fp
     data = images.load(p.data)
     return images.split(data, 0.1, p.seed), True, data.fingerprint()
@@ -128,6 +129,10 @@ class GANTask(TrainTask):
             "labels": np.r_[np.zeros(n, np.int64), np.ones(n, np.int64)],
             "names": np.array(["real", "generated"]), "axes": np.array(["x₁", "x₂"]),
             "title": "Real and generated points"}
+
+
+def restore(p: GANParams, shape: tuple[int, ...]) -> GANTask:
+    return GANTask(p, tuple(shape), len(shape) == 3, torch.device("cpu"))
 
 
 def run(p: GANParams, ctx: JobContext) -> dict[str, Any]:

@@ -92,6 +92,12 @@ class VAETask(TrainTask):
         recon, kl = self._losses(x)
         return {"loss": float(recon + kl), "recon": float(recon), "kl": float(kl)}
 
+    def sample(self, n: int) -> np.ndarray:
+        """Decode n draws from the prior N(0, I): the decoder's mean images."""
+        with torch.no_grad():
+            z = torch.randn(n, self.p.latent, device=self.device)
+            return torch.sigmoid(self.model.decode(z)).float().cpu().numpy()
+
     def artifacts(self, x: torch.Tensor, y: torch.Tensor) -> Iterable[tuple[str, str, dict[str, Any]]]:
         m = self.model
         shown = x[:16]
@@ -122,6 +128,10 @@ def _plane(mu: np.ndarray) -> tuple[np.ndarray, list[str]]:
     centred = mu - mu.mean(0)
     _, _, vt = np.linalg.svd(centred, full_matrices=False)
     return centred @ vt[:2].T, ["PC 1 of z", "PC 2 of z"]
+
+
+def restore(p: VAEParams, shape: tuple[int, ...]) -> VAETask:
+    return VAETask(p, tuple(shape), torch.device("cpu"), amp=False)
 
 
 def run(p: VAEParams, ctx: JobContext) -> dict[str, Any]:

@@ -7,16 +7,20 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from PySide6.QtCore import Qt, QThread, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import (QComboBox, QFormLayout, QGroupBox, QLabel, QPushButton, QScrollArea, QSplitter,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QGroupBox, QInputDialog, QLabel, QPushButton,
+                               QScrollArea, QSplitter, QVBoxLayout, QWidget)
 
 from engine import events as ev
 from engine import params as prm
 from engine.data import images, mnist, toy2d
 from engine.runs import RunStore, read_metrics
 from engine.train.registry import EXPERIMENTS
+from engine.train.sampling import sample_run
+from gui import settings
 from gui.bridge import EngineBridge
 from gui.widgets.image_grid import ImagePanel, mosaic, side_by_side
 from gui.widgets.live_plot import MetricsPanel
@@ -134,6 +138,7 @@ class ModelsBench(QWidget):
         self.runs.selection_changed.connect(self._overlay)
         self.runs.resume_requested.connect(self.resume)
         self.runs.rerun_requested.connect(self.load_settings)
+        self.runs.samples_requested.connect(self.export_samples)
         b = self.bridge
         b.started.connect(self._on_started)
         b.progress.connect(lambda e: self.controls.set_progress(e.step, e.total, e.eta, e.epoch))
@@ -178,6 +183,27 @@ class ModelsBench(QWidget):
         if "data" in values:
             self.picker.set_source(values["data"])
         self.messages.info(f"Settings of {run_dir.name} loaded; press Start to run them again.")
+
+    def export_samples(self, run_dir: Path) -> None:
+        """Ask how many and where, then draw them in the background."""
+        n, ok = QInputDialog.getInt(self, "Export samples", "How many samples?", 64, 1, 1_000_000)
+        if not ok:
+            return
+        start = str(Path(settings.last_folder("samples")) / f"{run_dir.name}-samples.npy")
+        path, _ = QFileDialog.getSaveFileName(self, "Export samples", start, "NumPy array (*.npy)")
+        if not path:
+            return
+        settings.set_last_folder("samples", str(Path(path).parent))
+
+        def draw(report):
+            samples = sample_run(run_dir, n)
+            np.save(path, samples)
+            return f"{len(samples)} samples of shape {tuple(samples.shape[1:])} saved to {path}"
+
+        thread = CallThread(draw)
+        thread.done.connect(self.messages.info)
+        thread.failed.connect(self.messages.error)
+        self._keep(thread)
 
     # -- data ------------------------------------------------------------------
     def preview_data(self, source: str) -> None:

@@ -30,6 +30,7 @@ class RunList(QWidget):
     selection_changed = Signal(list)  # [Path]
     resume_requested = Signal(Path)
     rerun_requested = Signal(Path)
+    samples_requested = Signal(Path)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -57,9 +58,11 @@ class RunList(QWidget):
         self.resume_button.setToolTip("Continue the selected run from its last checkpoint")
         self.rerun_button = QPushButton("Run again")
         self.rerun_button.setToolTip("Put the selected run's settings in the form")
+        self.samples_button = QPushButton("Export samples…")
+        self.samples_button.setToolTip("Draw samples from the selected run's generator or decoder into a .npy file")
         bar = QHBoxLayout()
         bar.addWidget(self.filter, 1)
-        for b in (self.refresh_button, self.resume_button, self.rerun_button):
+        for b in (self.refresh_button, self.resume_button, self.rerun_button, self.samples_button):
             bar.addWidget(b)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -68,6 +71,7 @@ class RunList(QWidget):
         self.refresh_button.clicked.connect(self.refresh)
         self.resume_button.clicked.connect(lambda: self._emit_one(self.resume_requested))
         self.rerun_button.clicked.connect(lambda: self._emit_one(self.rerun_requested))
+        self.samples_button.clicked.connect(lambda: self._emit_one(self.samples_requested))
         self.table.selectionModel().selectionChanged.connect(self._on_selection)
         self._on_selection()
 
@@ -103,8 +107,8 @@ class RunList(QWidget):
 
     def _on_selection(self, *_: object) -> None:
         chosen = self.selected()
-        self.resume_button.setEnabled(len(chosen) == 1)
-        self.rerun_button.setEnabled(len(chosen) == 1)
+        for b in (self.resume_button, self.rerun_button, self.samples_button):
+            b.setEnabled(len(chosen) == 1)
         self.selection_changed.emit(chosen)
 
     def _emit_one(self, signal) -> None:

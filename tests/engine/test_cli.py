@@ -91,3 +91,15 @@ def test_train_gan_with_a_loss(tmp_path):
               "--workspace", str(tmp_path))
     assert out.returncode == 0, out.stderr
     assert "wgan-div GAN on moons" in out.stderr and "epoch 2 val  swd" in out.stderr
+
+
+def test_sample_verb(tmp_path):
+    import numpy as np
+
+    assert cli("train", "vae", "--epochs", "1", "--workspace", str(tmp_path)).returncode == 0
+    [run] = list((tmp_path / "runs").iterdir())
+    out = cli("sample", str(run), "--n", "12", "--out", str(tmp_path / "s.npy"))
+    assert out.returncode == 0, out.stderr
+    assert np.load(tmp_path / "s.npy").shape == (12, 8, 8)
+    bad = cli("sample", str(tmp_path), "--n", "3", "--out", str(tmp_path / "x.npy"))
+    assert bad.returncode == 1 and bad.stderr.startswith("error:")

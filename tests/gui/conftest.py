@@ -2,6 +2,18 @@ import pytest
 from PySide6.QtCore import QSettings
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _gc_in_gui_thread(qapp):
+    """As the app does: cyclic collection only on the GUI thread."""
+    import gc
+
+    from gui.app import collect_in_gui_thread
+
+    collect_in_gui_thread()
+    yield
+    gc.enable()
+
+
 @pytest.fixture(autouse=True)
 def isolated_settings(tmp_path_factory, qapp):
     """Each test gets its own QSettings file, never the user's."""

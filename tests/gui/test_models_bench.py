@@ -162,3 +162,18 @@ def test_gan_run_shows_real_and_generated(qtbot, bench):
     assert sorted(item.name() for item in bench.latent.items.values()) == ["generated", "real"]
     assert (bench.current_run, "val", "swd") in bench.curves.curves
     assert bench.runs.model.rowCount() == 1  # the list shows this experiment's runs
+
+
+def test_export_samples_from_the_run_list(qtbot, bench, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog, QInputDialog
+
+    bench.form.set_values({"epochs": 1})
+    bench.start()
+    wait_idle(qtbot, bench)
+    bench.runs.table.selectRow(0)
+    target = tmp_path / "draws.npy"
+    monkeypatch.setattr(QInputDialog, "getInt", lambda *a, **k: (7, True))
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
+    qtbot.mouseClick(bench.runs.samples_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "saved to" in bench.messages.text.text(), timeout=20000)
+    assert np.load(target).shape == (7, 8, 8)
