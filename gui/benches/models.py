@@ -56,6 +56,7 @@ class ModelsBench(QWidget):
         self.current_run: str | None = None
         self.form: ParamsForm | None = None
         self.data_ok = False
+        self._drawn: set[str] = set()  # picture kinds the current run has drawn
 
         # left column: data, model, controls, runs
         self.messages = MessageBar()
@@ -297,9 +298,10 @@ class ModelsBench(QWidget):
         overlaid = {p.name for p in self.runs.selected()}
         if self.current_run and self.current_run not in overlaid:
             self.curves.remove_run(self.current_run)
-        for panel in self.panels.values():
+        self._drawn.clear()
+        for kind, panel in self.panels.items():
             panel.clear()
-            panel.hide()  # each appears with its first picture: a job draws only some
+            panel.setVisible(kind in self.job.pictures)  # no re-layout mid-run: it stalls the window
         self.bridge.expect_new_run()
         self.thread = thread
         thread.crashed.connect(self._on_crashed)
@@ -314,6 +316,8 @@ class ModelsBench(QWidget):
     def _on_thread_end(self) -> None:
         self.bridge.drain()  # deliver the terminal event before letting go
         self.curves.redraw()  # every plot complete, not just the ones whose turn it was
+        for kind in set(self.panels) - self._drawn:
+            self.panels[kind].hide()  # this job drew nothing there (a GAN on points draws no images)
         self.thread = None
         self.controls.set_idle()
         self.runs.set_busy(False)
@@ -339,8 +343,7 @@ class ModelsBench(QWidget):
 
     def _on_artifact(self, a: ev.Artifact) -> None:
         p = a.payload
-        if a.kind in self.panels:
-            self.panels[a.kind].show()
+        self._drawn.add(a.kind)
         if a.kind == "image_pairs":
             self.recon.show_array(side_by_side(mosaic(p["originals"]), mosaic(p["reconstructions"])),
                                   f"Originals | reconstructions (step {a.step:,})")
