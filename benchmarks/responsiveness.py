@@ -17,7 +17,6 @@ from common import qt_app, synthetic_images  # noqa: I001
 import numpy as np
 import torch
 
-from engine.train.vae import VAEParams
 
 
 def timer_gaps(app, seconds: float, during=None) -> np.ndarray:

@@ -72,9 +72,6 @@ class Failed(Event):
     traceback: str
 
 
-TERMINAL = (Finished, Failed)
-
-
 def is_plain(value: Any) -> bool:
     """True when ``value`` holds only plain Python values and numpy arrays."""
     if value is None or isinstance(value, (bool, int, float, str)):

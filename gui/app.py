@@ -29,7 +29,6 @@ def create_app(argv: list[str] | None = None) -> QApplication:
     devices.warm_up()
     settle_memory()
     collect_in_gui_thread()
-    sys.setswitchinterval(SWITCH_INTERVAL)
     return app
 
 
@@ -49,13 +48,6 @@ def collect_in_gui_thread() -> None:
         from pyqtgraph.util.garbage_collector import GarbageCollector
 
         _collector = GarbageCollector(interval=1.0)
-
-
-# The GIL hand-over period.  Painting a plot crosses between Python and C++
-# many times; each crossing lets the training thread take the GIL, and at the
-# default 5 ms it keeps it long enough to stretch a 20 ms paint past 100 ms
-# (benchmarks/responsiveness.py).  1 ms keeps paints short at a small cost.
-SWITCH_INTERVAL = 0.001
 
 
 def settle_memory() -> None:

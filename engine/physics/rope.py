@@ -101,6 +101,9 @@ def _check(p: RopeParams) -> None:
         raise RopeError("length and density must be positive and the end distance not negative")
     if p.length < p.span:
         raise RopeError(f"a rope of length {p.length:g} cannot reach ends {p.span:g} apart")
+    if math.isclose(p.length, p.span, rel_tol=1e-12):
+        raise RopeError("the rope is exactly as long as the end distance: it lies straight on the axis "
+                        "with undetermined tension")
     if p.omega == 0 and (p.gravity == 0 or p.axis == "along"):
         raise RopeError("with no rotation and no gravity across the axis nothing pulls the rope out: "
                         "it has no definite shape")
@@ -123,11 +126,6 @@ def solve(p: RopeParams) -> RopeSolution:
     lam, w2 = p.density, p.omega ** 2
     g_ax, g_rad = _forces(p)
     L, D = p.length, p.span
-    if math.isclose(L, D, rel_tol=1e-12):
-        s = np.linspace(0, L, p.points)
-        raise RopeError("the rope is exactly as long as the end distance: it lies straight on the axis "
-                        "with undetermined tension") if s.size else None
-
     # Unknowns: z, r and the tension vector T·t = (P, Q): P' = λ g_ax, Q' = −λ(ω² r + g_rad),
     # (z', r') = (P, Q)/|T|.  Smoother than the angle form: no wrapping, no division by a guess.
     def rhs(s, y):

@@ -11,7 +11,7 @@ import numpy as np
 
 from PySide6.QtCore import Qt, QThread, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QGroupBox, QInputDialog, QLabel, QPushButton,
+from PySide6.QtWidgets import (QComboBox, QFormLayout, QGroupBox, QInputDialog, QLabel, QPushButton,
                                QScrollArea, QSplitter, QVBoxLayout, QWidget)
 
 from engine import events as ev
@@ -20,8 +20,8 @@ from engine.data import images, mnist, toy2d
 from engine.runs import RunStore, read_metrics
 from engine.train.registry import EXPERIMENTS
 from engine.train.sampling import sample_run
-from gui import settings
 from gui.bridge import EngineBridge
+from gui.widgets.export import ask_save_path
 from gui.widgets.image_grid import ImagePanel, mosaic, side_by_side
 from gui.widgets.live_plot import MetricsPanel
 from gui.widgets.message_bar import MessageBar
@@ -57,6 +57,7 @@ class ModelsBench(QWidget):
         self.form: ParamsForm | None = None
         self.data_ok = False
         self._drawn: set[str] = set()  # picture kinds the current run has drawn
+        self._threads: set[QThread] = set()  # one-off background calls, held until they end
 
         # left column: data, model, controls, runs
         self.messages = MessageBar()
@@ -190,11 +191,10 @@ class ModelsBench(QWidget):
         n, ok = QInputDialog.getInt(self, "Export samples", "How many samples?", 64, 1, 1_000_000)
         if not ok:
             return
-        start = str(Path(settings.last_folder("samples")) / f"{run_dir.name}-samples.npy")
-        path, _ = QFileDialog.getSaveFileName(self, "Export samples", start, "NumPy array (*.npy)")
-        if not path:
+        path = ask_save_path(self, "Export samples", "samples", f"{run_dir.name}-samples.npy",
+                             "NumPy array (*.npy)")
+        if path is None:
             return
-        settings.set_last_folder("samples", str(Path(path).parent))
 
         def draw(report):
             samples = sample_run(run_dir, n)
@@ -246,9 +246,8 @@ class ModelsBench(QWidget):
 
     def _keep(self, thread: QThread) -> None:
         """Hold a reference until the thread ends (a running QThread must not be collected)."""
-        held = self.__dict__.setdefault("_threads", set())
-        held.add(thread)
-        thread.finished.connect(lambda: held.discard(thread))
+        self._threads.add(thread)
+        thread.finished.connect(lambda: self._threads.discard(thread))
         thread.start()
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt API
@@ -326,7 +325,7 @@ class ModelsBench(QWidget):
 
     def shutdown(self, wait_ms: int = 10000) -> None:
         """Cancel a running job and wait for it (closing the window)."""
-        for t in [self.thread, *self.__dict__.get("_threads", ())]:
+        for t in [self.thread, *self._threads]:
             if t is not None:
                 if isinstance(t, JobThread):
                     t.control.cancel()

@@ -10,12 +10,12 @@ from typing import Any, Callable
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QCheckBox, QFileDialog, QGroupBox, QLabel, QMenu, QSplitter, QTabWidget,
+from PySide6.QtWidgets import (QCheckBox, QGroupBox, QLabel, QMenu, QSplitter, QTabWidget,
                                QToolButton, QVBoxLayout, QWidget)
 
 from engine import params as prm
 from engine.physics import ellipses, rope
-from gui import settings
+from gui.widgets.export import ask_save_path
 from gui.widgets.latest import LatestRunner
 from gui.widgets.message_bar import MessageBar
 from gui.widgets.params_form import ParamsForm
@@ -23,12 +23,7 @@ from gui.widgets.wire3d import WireView
 
 
 def _save_dialog(parent: QWidget, title: str, stem: str, suffix: str) -> Path | None:
-    start = str(Path(settings.last_folder("physics")) / f"{stem}.{suffix}")
-    path, _ = QFileDialog.getSaveFileName(parent, title, start, f"{suffix.upper()} (*.{suffix})")
-    if not path:
-        return None
-    settings.set_last_folder("physics", str(Path(path).parent))
-    return Path(path)
+    return ask_save_path(parent, title, "physics", f"{stem}.{suffix}", f"{suffix.upper()} (*.{suffix})")
 
 
 class SolverPanel(QWidget):
@@ -132,9 +127,11 @@ class RopePanel(SolverPanel):
         self.shape.setLabel("left", "distance from the axis r (m)")
         self.shape.addLegend(offset=(-5, 5))
         self.shape.setAspectLocked(True)
+        for side in ("left", "bottom"):
+            self.shape.getAxis(side).enableAutoSIPrefix(False)  # metres stay metres, no "(x0.001)"
         self.numeric = self.shape.plot(pen=pg.mkPen("#4e79a7", width=2), name="numeric (solve_bvp)")
         self.exact = self.shape.plot(pen=pg.mkPen("#e15759", width=1, style=Qt.PenStyle.DashLine),
-                                     name="closed form")
+                                     name="closed form (where one exists)")
         self.tension = pg.PlotWidget(title="Tension along the rope")
         self.tension.setLabel("bottom", "arc length s (m)")
         self.tension.setLabel("left", "T (N)")

@@ -36,6 +36,15 @@ def export_picture(scene: QGraphicsScene, path: Path) -> Path:
     return path
 
 
+def ask_save_path(parent: QWidget, title: str, key: str, name: str, filters: str) -> Path | None:
+    """A save dialog that opens in the folder last used for ``key`` and remembers the new one."""
+    path, _ = QFileDialog.getSaveFileName(parent, title, str(Path(settings.last_folder(key)) / name), filters)
+    if not path:
+        return None
+    settings.set_last_folder(key, str(Path(path).parent))
+    return Path(path)
+
+
 class ExportButton(QToolButton):
     def __init__(self, scene: QGraphicsScene, frame: Callable[[], pd.DataFrame] | None, stem: str,
                  parent: QWidget | None = None) -> None:
@@ -51,12 +60,11 @@ class ExportButton(QToolButton):
         self.setMenu(menu)
 
     def _save(self, kind: str) -> None:
-        start = str(Path(settings.last_folder("export")) / f"{self.stem}.{kind}")
-        path, _ = QFileDialog.getSaveFileName(self, f"Export {kind.upper()}", start, f"{kind.upper()} (*.{kind})")
-        if not path:
+        path = ask_save_path(self, f"Export {kind.upper()}", "export", f"{self.stem}.{kind}",
+                             f"{kind.upper()} (*.{kind})")
+        if path is None:
             return
-        settings.set_last_folder("export", str(Path(path).parent))
         if kind == "csv":
             self.frame().to_csv(path, index=False)
         else:
-            export_picture(self.scene, Path(path))
+            export_picture(self.scene, path)

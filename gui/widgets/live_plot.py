@@ -19,7 +19,6 @@ the wall time (never more often than 4 Hz, never less than every 2 s).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -240,7 +239,7 @@ class MetricsPanel(QWidget):
     def redraw(self, only: str | None = None) -> bool:
         """Push changed data to the plot items (of metric ``only``, or all); True when anything changed."""
         changed = False
-        for (run, phase, metric), c in self.curves.items():
+        for (_, _, metric), c in self.curves.items():
             if not c.dirty or (only is not None and metric != only):
                 continue
             x, y = c.series.xs, c.series.ys

@@ -99,6 +99,7 @@ def test_curve_runs_end_to_end_with_the_length_asked():
 
 @pytest.mark.parametrize("kwargs, message", [
     (dict(length=1.0, span=2.0), "cannot reach"),
+    (dict(length=2.0, span=2.0), "exactly as long"),
     (dict(length=-1.0), "positive"),
     (dict(omega=0.0, gravity=0.0), "no definite shape"),
     (dict(omega=0.0, gravity=9.8, axis="along"), "no definite shape"),

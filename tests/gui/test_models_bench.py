@@ -23,7 +23,7 @@ def test_short_real_run_fills_curves_pictures_and_run_list(qtbot, bench):
     assert {(run, "train", "loss"), (run, "val", "loss"), (run, "val", "kl"), (run, "train", "recon")} \
         <= set(bench.curves.curves)
     assert bench.curves.curves[(run, "val", "loss")].series.n == 2
-    for (r, phase, metric), c in bench.curves.curves.items():  # every plot shows the whole run
+    for (_, phase, metric), c in bench.curves.curves.items():  # every plot shows the whole run
         assert not c.dirty and len(c.shown) == c.series.n, (phase, metric)
     assert bench.recon.array is not None and bench.manifold.array is not None
     assert len(bench.latent.points) == 180 and len(bench.latent.items) == 10
