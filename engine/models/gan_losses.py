@@ -12,6 +12,10 @@ generator; T is the critic's raw output.
 * gan-qp — kexue.fm/archives/6163: critic −ΔT + ΔT²/(2λd) with ΔT = T(real) − T(fake),
   d the L1 (mean |·|) or L2 (root-mean-square) distance of each pair, λ = 10; generator
   ΔT only (never the quadratic term).
+
+A critic may return several outputs (B, N) — the heads of cascading rejection
+(``gan_nets.CascadeHead``): every loss then averages over heads with equal
+weights, and a gradient penalty is taken on each head's own gradient.
 """
 
 from __future__ import annotations
@@ -23,11 +27,21 @@ from torch import nn
 LOSSES = ("standard", "wgan-gp", "wgan-div", "gan-qp")
 
 
+def outputs(critic: nn.Module, x: torch.Tensor) -> torch.Tensor:
+    """T(x) as (B,) for a one-output critic, (B, N) for N heads."""
+    t = critic(x)
+    return t.squeeze(-1) if t.shape[-1] == 1 else t
+
+
 def grad_norm(critic: nn.Module, x: torch.Tensor) -> torch.Tensor:
-    """‖∇ₓT(x)‖ per sample, kept in the graph so a penalty on it trains the critic."""
+    """‖∇ₓT(x)‖ per sample (and per head), kept in the graph so a penalty on it trains the critic."""
     x = x.detach().requires_grad_(True)
-    (grad,) = torch.autograd.grad(critic(x).sum(), x, create_graph=True)
-    return grad.flatten(1).norm(dim=1)
+    t = critic(x)
+    norms = []
+    for i in range(t.shape[-1]):
+        (grad,) = torch.autograd.grad(t[:, i].sum(), x, create_graph=True, retain_graph=True)
+        norms.append(grad.flatten(1).norm(dim=1))
+    return norms[0] if len(norms) == 1 else torch.stack(norms, 1)
 
 
 def wgan_gp_penalty(critic: nn.Module, real: torch.Tensor, fake: torch.Tensor, weight: float = 10.0,
@@ -50,7 +64,7 @@ def pair_distance(real: torch.Tensor, fake: torch.Tensor, norm: str) -> torch.Te
 
 def critic_loss(name: str, critic: nn.Module, real: torch.Tensor, fake: torch.Tensor, *,
                 qp_lambda: float = 10.0, qp_norm: str = "l2") -> torch.Tensor:
-    t_real, t_fake = critic(real).squeeze(-1), critic(fake).squeeze(-1)
+    t_real, t_fake = outputs(critic, real), outputs(critic, fake)
     if name == "standard":
         return (F.softplus(-t_real) + F.softplus(t_fake)).mean()
     if name == "wgan-gp":
@@ -60,12 +74,13 @@ def critic_loss(name: str, critic: nn.Module, real: torch.Tensor, fake: torch.Te
     if name == "gan-qp":
         delta = t_real - t_fake
         scale = qp_lambda * pair_distance(real, fake, qp_norm)
+        scale = scale if delta.dim() == 1 else scale.unsqueeze(1)
         return (-delta + delta.pow(2) / (2 * scale.clamp_min(1e-8))).mean()
     raise ValueError(f"unknown GAN loss {name!r}; choose one of {', '.join(LOSSES)}")
 
 
 def generator_loss(name: str, critic: nn.Module, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
-    t_fake = critic(fake).squeeze(-1)
+    t_fake = outputs(critic, fake)
     if name == "standard":
         return F.softplus(-t_fake).mean()
     if name == "wgan-gp":
@@ -73,5 +88,5 @@ def generator_loss(name: str, critic: nn.Module, real: torch.Tensor, fake: torch
     if name == "wgan-div":
         return t_fake.mean()
     if name == "gan-qp":
-        return (critic(real).squeeze(-1) - t_fake).mean()
+        return (outputs(critic, real) - t_fake).mean()
     raise ValueError(f"unknown GAN loss {name!r}; choose one of {', '.join(LOSSES)}")

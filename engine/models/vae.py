@@ -24,6 +24,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from engine.models.conv_blocks import halvings, up
+
 
 def gaussian_kl(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
     """KL(N(μ, σ²) ‖ N(0, I)) per row, summed over the latent dimensions."""
@@ -73,9 +75,7 @@ class ConvVAE(nn.Module):
         super().__init__()
         self.shape = shape
         c, h, w = shape
-        sizes = [(h, w)]
-        for _ in range(2):
-            sizes.append(tuple((s + 1) // 2 for s in sizes[-1]))
+        sizes = halvings((h, w), 2)
         self.inner = (64, *sizes[-1])
         flat = math.prod(self.inner)
         self.encoder = nn.Sequential(
@@ -85,13 +85,10 @@ class ConvVAE(nn.Module):
         self.mu = nn.Linear(hidden, latent)
         self.logvar = nn.Linear(hidden, latent)
 
-        def pad(big: tuple, small: tuple) -> tuple:
-            return tuple(int(b - (2 * s - 1)) for b, s in zip(big, small))
-
         self.decoder_in = nn.Sequential(nn.Linear(latent, hidden), nn.ReLU(), nn.Linear(hidden, flat), nn.ReLU())
         self.decoder = nn.Sequential(
-            nn.ConvTranspose2d(64, 32, 3, stride=2, padding=1, output_padding=pad(sizes[1], sizes[2])), nn.ReLU(),
-            nn.ConvTranspose2d(32, c, 3, stride=2, padding=1, output_padding=pad(sizes[0], sizes[1])))
+            up(64, 32, sizes[1], sizes[2], kernel=3), nn.ReLU(),
+            up(32, c, sizes[0], sizes[1], kernel=3))
 
     def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         h = self.encoder(x)

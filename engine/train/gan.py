@@ -1,5 +1,6 @@
 """One GAN trainer whose loss is a choice (SEEDS.md §12.1–12.2): standard,
-WGAN-GP, WGAN-div and GAN-QP, on the 2-D toy sets or small images.
+WGAN-GP, WGAN-div and GAN-QP, on the 2-D toy sets or small images, with or
+without the cascading-rejection critic of §12.4 (``gan_nets.CascadeHead``).
 
 Following the author's code: Adam with β₁ = 0.5 for both nets, and each
 loss's own critic steps per generator step when ``critic_steps`` is 0 —
@@ -23,14 +24,13 @@ from typing import Any, Iterable, Mapping
 import numpy as np
 import torch
 
-from engine import devices
-from engine.data import DataError, images, toy2d
+from engine.data import toy2d
 from engine.devices import DEVICE_CHOICES
 from engine.jobs import JobContext
 from engine.models import gan_losses
 from engine.models.gan_nets import MLPCritic, MLPGenerator
 from engine.params import param
-from engine.train import rng
+from engine.train import setup
 from engine.train.loop import LoopSettings, TrainTask, fit
 
 CRITIC_STEPS = {"standard": 1, "wgan-gp": 5, "wgan-div": 1, "gan-qp": 2}
@@ -46,6 +46,10 @@ class GANParams:
                          choices=("l1", "l2"), label="GAN-QP distance")
     critic_steps: int = param(0, "critic steps per generator step (0: the loss's published default)",
                               minimum=0, maximum=20)
+    cascading_rejection: bool = param(False, "cascading-rejection critic (§12.4): the loss on several heads, "
+                                      "each judging the feature left over by the previous ones")
+    heads: int = param(3, "heads of the cascading-rejection critic", minimum=2, maximum=16,
+                       label="Rejection heads")
     z_dim: int = param(16, "noise dimensions", minimum=1, maximum=1024, label="Noise size")
     hidden: int = param(256, "width of the two hidden layers of each net", minimum=8, maximum=4096)
     points: int = param(20000, "points drawn from a toy distribution", minimum=1, maximum=10_000_000)
@@ -58,27 +62,56 @@ class GANParams:
     device: str = param("auto", "where to train", choices=DEVICE_CHOICES)
 
 
-def load(p: GANParams) -> tuple[images.Split, bool, dict[str, Any]]:
-    """(split, is_image_data, fingerprint)."""
-    if p.data in toy2d.TOYS:
-        pts, labels = toy2d.sample(p.data, p.points, p.noise, p.seed)
-        cut = int(0.8 * len(pts))
-        fp = {"name": p.data, "source": "engine.data.toy2d", "n": p.points, "noise": p.noise, "seed": p.seed,
-              "shape": [2]}
-        return images.Split(pts[:cut], labels[:cut], pts[cut:], labels[cut:]), False, fp
-    data = images.load(p.data)
-    return images.split(data, 0.1, p.seed), True, data.fingerprint()
+class GeneratorTask(TrainTask):
+    """What every generator-based task shares: its noise, its samples, its
+    validation (sliced Wasserstein distance, and the modes covered on the
+    8-Gaussian ring) and its pictures (a sample grid, or real against
+    generated points).  Subclasses set ``G``, ``p``, ``device``, ``is_images``."""
 
-
-class GANTask(TrainTask):
     monitor = "swd"
+    G: torch.nn.Module
 
+    def noise(self, n: int) -> torch.Tensor:
+        return torch.randn(n, self.p.z_dim, device=self.device)
+
+    def sample(self, n: int) -> np.ndarray:
+        with torch.no_grad():
+            return self.G(self.noise(n)).float().cpu().numpy()
+
+    def evaluate(self, x: torch.Tensor, y: torch.Tensor) -> Mapping[str, float]:
+        real = x.flatten(1).cpu().numpy()
+        fake = self.sample(len(x)).reshape(len(x), -1)
+        values = {"swd": toy2d.sliced_wasserstein(real, fake)}
+        if self.p.data == "gaussians8":
+            covered, off = toy2d.mode_coverage(fake, max(self.p.noise, 1e-3))
+            values.update(modes=float(covered), off_mode=off)
+        return values
+
+    def point_sets(self, x: torch.Tensor) -> dict[str, np.ndarray]:
+        """The point clouds the scatter shows, by name."""
+        n = min(SHOWN, len(x))
+        return {"real": x[:n].cpu().numpy(), "generated": self.sample(n)}
+
+    def artifacts(self, x: torch.Tensor, y: torch.Tensor) -> Iterable[tuple[str, str, dict[str, Any]]]:
+        if self.is_images:
+            yield "image_grid", "samples", {"images": self.sample(64)[:, 0].reshape(8, 8, *x.shape[2:]),
+                                            "title": "Generated samples"}
+            return
+        sets = self.point_sets(x)
+        yield "scatter", "samples", {
+            "points": np.concatenate(list(sets.values())).astype(np.float32),
+            "labels": np.concatenate([np.full(len(v), i, np.int64) for i, v in enumerate(sets.values())]),
+            "names": np.array(list(sets)), "axes": np.array(["x₁", "x₂"]),
+            "title": " and ".join(sets).capitalize() + " points"}
+
+
+class GANTask(GeneratorTask):
     def __init__(self, p: GANParams, shape: tuple[int, ...], is_images: bool, device: torch.device) -> None:
         self.p, self.device, self.is_images = p, device, is_images
         self.G = MLPGenerator(p.z_dim, shape, p.hidden, images=is_images).to(device)
-        self.D = MLPCritic(shape, p.hidden).to(device)
-        self.opt_g = torch.optim.Adam(self.G.parameters(), lr=p.lr, betas=(0.5, 0.999), foreach=True)
-        self.opt_d = torch.optim.Adam(self.D.parameters(), lr=p.lr, betas=(0.5, 0.999), foreach=True)
+        self.D = MLPCritic(shape, p.hidden, p.heads if p.cascading_rejection else 1).to(device)
+        self.opt_g = adam(self.G.parameters(), p.lr)
+        self.opt_d = adam(self.D.parameters(), p.lr)
         self.steps = p.critic_steps or CRITIC_STEPS[p.loss]
 
     def modules(self) -> Mapping[str, torch.nn.Module]:
@@ -86,9 +119,6 @@ class GANTask(TrainTask):
 
     def optimizers(self) -> Mapping[str, torch.optim.Optimizer]:
         return {"generator": self.opt_g, "critic": self.opt_d}
-
-    def noise(self, n: int) -> torch.Tensor:
-        return torch.randn(n, self.p.z_dim, device=self.device)
 
     def train_step(self, x: torch.Tensor, y: torch.Tensor) -> Mapping[str, torch.Tensor]:
         for _ in range(self.steps):
@@ -104,31 +134,10 @@ class GANTask(TrainTask):
         self.opt_g.step()
         return {"critic_loss": d_loss.detach(), "generator_loss": g_loss.detach()}
 
-    def sample(self, n: int) -> np.ndarray:
-        with torch.no_grad():
-            return self.G(self.noise(n)).float().cpu().numpy()
 
-    def evaluate(self, x: torch.Tensor, y: torch.Tensor) -> Mapping[str, float]:
-        real = x.flatten(1).cpu().numpy()
-        fake = self.sample(len(x)).reshape(len(x), -1)
-        values = {"swd": toy2d.sliced_wasserstein(real, fake)}
-        if self.p.data == "gaussians8":
-            covered, off = toy2d.mode_coverage(fake, max(self.p.noise, 1e-3))
-            values.update(modes=float(covered), off_mode=off)
-        return values
-
-    def artifacts(self, x: torch.Tensor, y: torch.Tensor) -> Iterable[tuple[str, str, dict[str, Any]]]:
-        if self.is_images:
-            yield "image_grid", "samples", {"images": self.sample(64)[:, 0].reshape(8, 8, *x.shape[2:]),
-                                            "title": "Generated samples"}
-            return
-        n = min(SHOWN, len(x))
-        fake = self.sample(n)
-        yield "scatter", "samples", {
-            "points": np.concatenate([x[:n].cpu().numpy(), fake]).astype(np.float32),
-            "labels": np.r_[np.zeros(n, np.int64), np.ones(n, np.int64)],
-            "names": np.array(["real", "generated"]), "axes": np.array(["x₁", "x₂"]),
-            "title": "Real and generated points"}
+def adam(params: Iterable[torch.nn.Parameter], lr: float) -> torch.optim.Adam:
+    """The author's GAN optimiser: Adam with β₁ = 0.5."""
+    return torch.optim.Adam(params, lr=lr, betas=(0.5, 0.999), foreach=True)
 
 
 def restore(p: GANParams, shape: tuple[int, ...]) -> GANTask:
@@ -136,17 +145,10 @@ def restore(p: GANParams, shape: tuple[int, ...]) -> GANTask:
 
 
 def run(p: GANParams, ctx: JobContext) -> dict[str, Any]:
-    choice = devices.resolve(p.device)
-    if choice.warning:
-        ctx.log(choice.warning, "warning")
-    parts, is_images, fp = load(p)
-    if len(parts.x_train) < 2:
-        raise DataError(f"{p.data}: too few samples to train a GAN")
-    ctx.store.update_config(data=fp, seed=p.seed, versions=devices.versions(choice.device))
+    choice = setup.device(p.device, ctx)
+    parts, is_images, fp = setup.load(p.data, seed=p.seed, val_fraction=0.2, points=p.points, noise=p.noise)
     steps = p.critic_steps or CRITIC_STEPS[p.loss]
-    ctx.log(f"{p.loss} GAN on {fp['name']} ({len(parts.x_train):,} training samples, {steps} critic "
-            f"step(s) per generator step) on {choice.label}")
-    rng.seed_everything(p.seed)
+    setup.begin(ctx, choice, parts, fp, p.seed, f"{p.loss} GAN ({steps} critic step(s) per generator step)")
     task = GANTask(p, tuple(parts.x_train.shape[1:]), is_images, choice.device)
     settings = LoopSettings(p.batch_size, p.epochs, eval_batch=len(parts.x_val))
     return fit(task, parts, ctx, choice.device, settings, p.seed)

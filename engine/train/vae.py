@@ -17,14 +17,14 @@ import numpy as np
 import torch
 from scipy.stats import norm
 
-from engine import devices
 from engine.data import images
 from engine.devices import DEVICE_CHOICES
 from engine.jobs import JobContext
 from engine.models import vae as vae_model
 from engine.optim import factory
 from engine.params import param
-from engine.train import rng
+from engine.train import setup
+from engine.train.pictures import plane
 from engine.train.loop import LoopSettings, TrainTask, fit
 
 MANIFOLD_SIDE = 15
@@ -107,7 +107,7 @@ class VAETask(TrainTask):
             "originals": shown.cpu().numpy()[:, 0], "reconstructions": recon.float().cpu().numpy()[:, 0]}
         keep = min(len(x), MAX_SCATTER)
         mu = torch.cat([m.encode(x[i:min(i + 1024, keep)])[0] for i in range(0, keep, 1024)]).float().cpu().numpy()
-        points, axes = _plane(mu)
+        points, axes = plane(mu)
         yield "scatter", "latent", {"points": points.astype(np.float32), "labels": y[:keep].cpu().numpy(),
                                     "axes": np.array(axes)}
         if self.p.latent == 2:
@@ -119,32 +119,17 @@ class VAETask(TrainTask):
                 "images": tiles.reshape(MANIFOLD_SIDE, MANIFOLD_SIDE, *tiles.shape[1:]), "quantiles": q}
 
 
-def _plane(mu: np.ndarray) -> tuple[np.ndarray, list[str]]:
-    """2-D coordinates of latent means: themselves, or their first two principal axes."""
-    if mu.shape[1] == 1:
-        return np.c_[mu[:, 0], np.zeros(len(mu))], ["z₁", ""]
-    if mu.shape[1] == 2:
-        return mu, ["z₁", "z₂"]
-    centred = mu - mu.mean(0)
-    _, _, vt = np.linalg.svd(centred, full_matrices=False)
-    return centred @ vt[:2].T, ["PC 1 of z", "PC 2 of z"]
-
-
 def restore(p: VAEParams, shape: tuple[int, ...]) -> VAETask:
     return VAETask(p, tuple(shape), torch.device("cpu"), amp=False)
 
 
 def run(p: VAEParams, ctx: JobContext) -> dict[str, Any]:
-    choice = devices.resolve(p.device)
-    if choice.warning:
-        ctx.log(choice.warning, "warning")
+    choice = setup.device(p.device, ctx)
     amp = p.amp and choice.device.type == "cuda"
     if p.amp and not amp:
         ctx.log("mixed precision needs CUDA; training in float32 on the CPU", "warning")
     data = images.load(p.data)
-    ctx.store.update_config(data=data.fingerprint(), seed=p.seed, versions=devices.versions(choice.device))
-    ctx.log(f"{data.summary()} on {choice.label}")
     parts = images.split(data, p.val_fraction, p.seed)
-    rng.seed_everything(p.seed)
+    setup.begin(ctx, choice, parts, data.fingerprint(), p.seed, "VAE", minimum=1)
     task = VAETask(p, data.shape, choice.device, amp)
     return fit(task, parts, ctx, choice.device, LoopSettings(p.batch_size, p.epochs), p.seed)

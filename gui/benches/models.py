@@ -21,7 +21,9 @@ from engine.runs import RunStore, read_metrics
 from engine.train.registry import EXPERIMENTS
 from engine.train.sampling import sample_run
 from gui.bridge import EngineBridge
+from gui.widgets.bars import BarPanel
 from gui.widgets.export import ask_save_path
+from gui.widgets.field import FieldPanel
 from gui.widgets.image_grid import ImagePanel, mosaic, side_by_side
 from gui.widgets.live_plot import MetricsPanel
 from gui.widgets.message_bar import MessageBar
@@ -108,9 +110,12 @@ class ModelsBench(QWidget):
         self.recon = ImagePanel("Originals | reconstructions", "reconstructions appear after the first epoch")
         self.latent = LabelScatter("Latent space (validation)")
         self.manifold = ImagePanel("Decoded manifold", "a 2-D latent is decoded on a 15×15 grid")
-        self.panels = {"image_pairs": self.recon, "scatter": self.latent, "image_grid": self.manifold}
+        self.bars = BarPanel("Code usage", "code usage appears after the first epoch")
+        self.field = FieldPanel("Denoising field", "the learned field and the sampler appear after an epoch")
+        self.panels = {"image_pairs": self.recon, "scatter": self.latent, "image_grid": self.manifold,
+                       "bars": self.bars, "field": self.field}
         pictures = QSplitter(Qt.Orientation.Horizontal)
-        for w in (self.recon, self.latent, self.manifold):
+        for w in self.panels.values():
             pictures.addWidget(w)
         right = QSplitter(Qt.Orientation.Vertical)
         right.addWidget(self.curves)
@@ -344,15 +349,25 @@ class ModelsBench(QWidget):
         p = a.payload
         self._drawn.add(a.kind)
         if a.kind == "image_pairs":
+            title = str(p.get("title", "Originals | reconstructions"))
             self.recon.show_array(side_by_side(mosaic(p["originals"]), mosaic(p["reconstructions"])),
-                                  f"Originals | reconstructions (step {a.step:,})")
+                                  f"{title} (step {a.step:,})")
         elif a.kind == "scatter":
             axes = tuple(str(s) for s in p.get("axes", ("", "")))
             names = [str(n) for n in p["names"]] if "names" in p else None
             self.latent.set_points(p["points"], p["labels"], axes, names, str(p.get("title", "Latent space (validation)")))
         elif a.kind == "image_grid":
             title = str(p.get("title", "Decoded manifold"))
-            self.manifold.show_array(mosaic(p["images"]), f"{title} (step {a.step:,})")
+            if "colormap" in p:  # values, not grey pixels: transparent gaps between tiles
+                lo, hi = (float(v) for v in p["levels"])
+                self.manifold.show_array(mosaic(p["images"], gap=np.nan), f"{title} (step {a.step:,})", (lo, hi),
+                                         str(p["colormap"]))
+            else:
+                self.manifold.show_array(mosaic(p["images"]), f"{title} (step {a.step:,})")
+        elif a.kind == "bars":
+            self.bars.set_counts(p["counts"], f"{p.get('title', 'Counts')} (step {a.step:,})", str(p.get("xlabel", "")))
+        elif a.kind == "field":
+            self.field.set_field(p, f"{p.get('title', 'Field')} (step {a.step:,})")
 
     def _on_log(self, e: ev.Log) -> None:
         if e.level in ("warning", "error"):

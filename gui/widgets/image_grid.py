@@ -14,18 +14,18 @@ from gui.widgets.export import ExportButton
 GAP = 0.35  # value of the separating lines: mid-grey on the grey colormap
 
 
-def mosaic(tiles: np.ndarray, cols: int | None = None, pad: int = 1) -> np.ndarray:
-    """Tile (n, h, w) into rows of ``cols``, or (r, c, h, w) as given, with ``pad`` pixel gaps."""
+def mosaic(tiles: np.ndarray, cols: int | None = None, pad: int = 1, gap: float = GAP) -> np.ndarray:
+    """Tile (n, h, w) into rows of ``cols``, or (r, c, h, w) as given, with ``pad`` pixel gaps of value ``gap``."""
     tiles = np.asarray(tiles, dtype=np.float32)
     if tiles.ndim == 3:
         n = len(tiles)
         cols = cols or math.ceil(math.sqrt(n))
         rows = math.ceil(n / cols)
-        full = np.full((rows * cols, *tiles.shape[1:]), GAP, np.float32)
+        full = np.full((rows * cols, *tiles.shape[1:]), gap, np.float32)
         full[:n] = tiles
         tiles = full.reshape(rows, cols, *tiles.shape[1:])
     r, c, h, w = tiles.shape
-    out = np.full((r * (h + pad) + pad, c * (w + pad) + pad), GAP, np.float32)
+    out = np.full((r * (h + pad) + pad, c * (w + pad) + pad), gap, np.float32)
     for i in range(r):
         for j in range(c):
             y0, x0 = pad + i * (h + pad), pad + j * (w + pad)
@@ -60,9 +60,16 @@ class ImagePanel(QWidget):
         layout.addWidget(self.view, 1)
         layout.addWidget(self.export)
 
-    def show_array(self, array: np.ndarray, title: str | None = None) -> None:
+    def show_array(self, array: np.ndarray, title: str | None = None, levels: tuple[float, float] = (0.0, 1.0),
+                   colormap: str | None = None) -> None:
+        """Grey pixels in ``levels`` by default; a named colormap for other values (code indices).
+        NaN pixels (the gaps of a coloured mosaic) are left transparent."""
         self.array = np.asarray(array, np.float32)
-        self.image.setImage(self.array, levels=(0.0, 1.0), autoLevels=False)
+        if colormap:
+            self.image.setColorMap(pg.colormap.get(colormap))
+        else:
+            self.image.setLookupTable(None)
+        self.image.setImage(self.array, levels=levels, autoLevels=False)
         self.hint.setVisible(False)
         if title:
             self.title.setText(title)

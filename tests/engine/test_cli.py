@@ -90,7 +90,7 @@ def test_train_gan_with_a_loss(tmp_path):
     out = cli("train", "gan", "--loss", "wgan-div", "--data", "moons", "--points", "1000", "--epochs", "2",
               "--workspace", str(tmp_path))
     assert out.returncode == 0, out.stderr
-    assert "wgan-div GAN on moons" in out.stderr and "epoch 2 val  swd" in out.stderr
+    assert "wgan-div GAN (1 critic step(s) per generator step) on moons" in out.stderr and "epoch 2 val  swd" in out.stderr
 
 
 def test_sample_verb(tmp_path):

@@ -1,0 +1,16 @@
+"""Picture payloads more than one model draws."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def plane(points: np.ndarray) -> tuple[np.ndarray, list[str]]:
+    """2-D coordinates of latent vectors: themselves, or their first two principal axes."""
+    if points.shape[1] == 1:
+        return np.c_[points[:, 0], np.zeros(len(points))], ["z₁", ""]
+    if points.shape[1] == 2:
+        return points, ["z₁", "z₂"]
+    centred = points - points.mean(0)
+    _, _, vt = np.linalg.svd(centred, full_matrices=False)
+    return centred @ vt[:2].T, ["PC 1 of z", "PC 2 of z"]
