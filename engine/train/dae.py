@@ -146,7 +146,9 @@ def build(p: DAEParams, x_train: np.ndarray, is_images: bool, device: torch.devi
 def restore(p: DAEParams, shape: tuple[int, ...]) -> DAETask:
     """A task to load a checkpoint into (the ladder and data range come back with its buffers)."""
     is_images = len(shape) == 3
-    return DAETask(p, tuple(shape), is_images, torch.device("cpu"), np.zeros(1), np.ones(1))
+    size = 1 if is_images else int(np.prod(shape))
+    return DAETask(p, tuple(shape), is_images, torch.device("cpu"), np.zeros(size, np.float32),
+                   np.ones(size, np.float32))
 
 
 def run(p: DAEParams, ctx: JobContext) -> dict[str, Any]:

@@ -114,9 +114,7 @@ class InfomaxTask(TrainTask):
 
 def run(p: InfomaxParams, ctx: JobContext) -> dict[str, Any]:
     choice = setup.device(p.device, ctx)
-    parts, is_images, fp = setup.load(p.data, seed=p.seed, val_fraction=p.val_fraction)
-    if not is_images:
-        raise images.DataError(f"{p.data}: Deep INFOMAX's convolutions need images, not 2-D points")
+    parts, _, fp = setup.load(p.data, seed=p.seed, val_fraction=p.val_fraction, images_for="Deep INFOMAX")
     setup.begin(ctx, choice, parts, fp, p.seed, "Deep INFOMAX")
     task = InfomaxTask(p, tuple(parts.x_train.shape[1:]), choice.device)
     settings = LoopSettings(p.batch_size, p.epochs, eval_batch=max(len(parts.x_val), 1))

@@ -18,10 +18,15 @@ def device(preference: str, ctx: JobContext) -> devices.DeviceChoice:
     return choice
 
 
-def load(spec: str, *, seed: int, val_fraction: float = 0.1, points: int = 0,
-         noise: float = 0.0) -> tuple[images.Split, bool, dict[str, Any]]:
-    """(split, is_image_data, fingerprint) of a 2-D toy set or an image source."""
+def load(spec: str, *, seed: int, val_fraction: float = 0.1, points: int = 0, noise: float = 0.0,
+         images_for: str = "") -> tuple[images.Split, bool, dict[str, Any]]:
+    """(split, is_image_data, fingerprint) of a 2-D toy set or an image source.
+
+    ``images_for`` names a model that only takes images: a toy set is then refused."""
     if spec in toy2d.TOYS:
+        if images_for:
+            raise DataError(f"{spec}: the {images_for}'s convolutions need images, not 2-D points; "
+                            f"pick digits, mnist or an image file")
         pts, labels = toy2d.sample(spec, points, noise, seed)
         cut = min(max(1, int(round((1 - val_fraction) * len(pts)))), len(pts) - 1)
         fp = {"name": spec, "source": "engine.data.toy2d", "n": points, "noise": noise, "seed": seed,

@@ -131,9 +131,7 @@ def restore(p: VQVAEParams, shape: tuple[int, ...]) -> VQVAETask:
 
 def run(p: VQVAEParams, ctx: JobContext) -> dict[str, Any]:
     choice = setup.device(p.device, ctx)
-    parts, is_images, fp = setup.load(p.data, seed=p.seed, val_fraction=p.val_fraction)
-    if not is_images:
-        raise images.DataError(f"{p.data}: the VQ-VAE's convolutions need images, not 2-D points")
+    parts, _, fp = setup.load(p.data, seed=p.seed, val_fraction=p.val_fraction, images_for="VQ-VAE")
     setup.begin(ctx, choice, parts, fp, p.seed, f"VQ-VAE with {p.codes} codes")
     task = VQVAETask(p, tuple(parts.x_train.shape[1:]), choice.device)
     ctx.log(f"code map {'×'.join(map(str, task.model.grid))}: {task.model.bits:.0f} bits an image")
