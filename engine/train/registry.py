@@ -35,6 +35,6 @@ EXPERIMENTS: dict[str, Job] = {
     "infomax": Job("infomax", "Deep INFOMAX", infomax.InfomaxParams, infomax.run,
                    "kexue.fm/archives/6024, 6088: an encoder trained to maximise global and local mutual "
                    "information (JS estimate) with a light prior term; nearest neighbours show its features.",
-                   metrics=("loss", "js_global", "js_local", "kl", "knn_acc"), datasets=images.BUILTIN,
+                   metrics=("loss", "js_global", "js_local", "kl", "knn_acc", "knn_local"), datasets=images.BUILTIN,
                    pictures=("image_grid", "scatter"), summary_metric="knn_acc"),
 }

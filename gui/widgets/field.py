@@ -92,9 +92,9 @@ class FieldPanel(QWidget):
         self.tips.setData(segs[1::2, 0], segs[1::2, 1])
         self.samples.setData(*np.asarray(p["frames"][k]).T)
         last = len(p["frames"]) - 1
-        stage = "start (uniform noise)" if k == 0 else "after the final denoising" if k == last else \
-            f"level {level + 1}/{len(p['sigmas'])}"
-        self.where.setText(f"{stage}, σ = {float(p['sigmas'][level]):.3g}")
+        sigma = f"σ = {float(p['sigmas'][level]):.3g}"
+        self.where.setText("start: uniform noise" if k == 0 else f"after the final denoising at {sigma}" if k == last
+                           else f"level {level + 1}/{len(p['sigmas'])}, {sigma}")
 
     def _play(self, on: bool) -> None:
         self.play.setText("Pause" if on else "Play")

@@ -103,3 +103,25 @@ def test_sample_verb(tmp_path):
     assert np.load(tmp_path / "s.npy").shape == (12, 8, 8)
     bad = cli("sample", str(tmp_path), "--n", "3", "--out", str(tmp_path / "x.npy"))
     assert bad.returncode == 1 and bad.stderr.startswith("error:")
+
+
+def test_zoo_verbs_as_the_issue_spells_them(tmp_path):
+    import numpy as np
+
+    runs = [
+        ("vqvae", "--epochs", "1"),
+        ("gan", "--loss", "gan-qp", "--cascading-rejection", "--data", "checkerboard", "--points", "1000",
+         "--epochs", "1"),
+        ("bigan-qp", "--data", "swissroll", "--points", "1000", "--epochs", "1"),
+        ("dae", "--data", "moons", "--points", "1000", "--epochs", "1", "--langevin-steps", "5"),
+        ("infomax", "--data", "digits", "--epochs", "1"),
+    ]
+    for args in runs:
+        out = cli("train", *args, "--workspace", str(tmp_path / args[0]))
+        assert out.returncode == 0 and "completed" in out.stderr, (args, out.stderr)
+    [dae_run] = list((tmp_path / "dae" / "runs").iterdir())
+    out = cli("sample", str(dae_run), "--n", "10", "--out", str(tmp_path / "dae.npy"))
+    assert out.returncode == 0, out.stderr
+    assert np.load(tmp_path / "dae.npy").shape == (10, 2)
+    bad = cli("train", "vqvae", "--data", "moons", "--workspace", str(tmp_path / "bad"))
+    assert bad.returncode == 1 and "need images" in bad.stderr
