@@ -20,7 +20,8 @@ from engine.control import RunControl
 from engine.data import DataError
 from engine.errors import UserError
 from engine.runs import WorkspaceError, list_runs
-from engine.train.registry import EXPERIMENTS
+from engine import spectra_cli
+from engine.train.registry import EXPERIMENTS, JOBS
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CANCELLED = 0, 1, 2, 130
 
@@ -136,6 +137,8 @@ def build_parser() -> argparse.ArgumentParser:
                      "at true scale), .stl/.obj (3-D mesh).", "export: .csv, .svg, .pdf, .stl or .obj")
     el.add_argument("--unit-mm", type=float, default=10.0, help="millimetres per unit in the net (default: 10)")
 
+    spectra_cli.add_verbs(verbs, ws_help)
+
     dl = verbs.add_parser("download-mnist", help="download the MNIST files into the cache")
     dl.add_argument("--cache", type=Path, help="folder to download into (default: the user cache)")
     return parser
@@ -161,9 +164,11 @@ def cmd_resume(run_dir: Path, epochs: int | None) -> int:
 
     try:
         cfg = RunStore.open(run_dir).config()
-        job = EXPERIMENTS[cfg["job"]]
+        job = JOBS[cfg["job"]]
         values = dict(cfg["params"])
         if epochs is not None:
+            if "epochs" not in values:
+                raise ValueError(f"a {job.title} run has no single epoch count to change")
             values["epochs"] = epochs
         p = params.from_dict(job.params, values)
     except (FileNotFoundError, KeyError, ValueError) as exc:
@@ -271,5 +276,7 @@ def main(argv: Sequence[str]) -> int:
         return cmd_sample(args.run_dir, args.n, args.out, args.seed)
     if args.verb in ("rope", "ellipses"):
         return cmd_physics(parser, args)
+    if args.verb in spectra_cli.VERBS:
+        return spectra_cli.main(parser, args, _run_job)
     parser.print_help()
     return EXIT_USAGE

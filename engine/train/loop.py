@@ -35,7 +35,8 @@ class NonFiniteLoss(JobError):
 class TrainTask(ABC):
     """One trainable experiment; ``fit`` drives it."""
 
-    monitor = "loss"  # validation metric that picks best.pt (lower is better)
+    monitor = "loss"  # validation metric that picks best.pt
+    higher_is_better = False  # for the monitor (a macro-F1 is better higher)
 
     @abstractmethod
     def modules(self) -> Mapping[str, nn.Module]: ...
@@ -52,6 +53,13 @@ class TrainTask(ABC):
 
     def artifacts(self, x: torch.Tensor, y: torch.Tensor) -> Iterable[tuple[str, str, dict[str, Any]]]:
         return ()
+
+    def epoch_order(self, y: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+        """Indices of the training samples in the order one epoch visits them (default: a shuffle)."""
+        return torch.randperm(len(y), generator=generator)
+
+    def start_epoch(self, epoch: int) -> None:
+        """Called before each epoch (and on resume): a task with stages switches here."""
 
     def state_dict(self) -> dict[str, Any]:
         return {"modules": {k: m.state_dict() for k, m in self.modules().items()},
@@ -115,10 +123,12 @@ def fit(task: TrainTask, data: Split, ctx: JobContext, device: torch.device, set
     y_train = torch.from_numpy(data.y_train).to(device)
     x_val = torch.from_numpy(data.x_val).to(device)
     y_val = torch.from_numpy(data.y_val).to(device)
-    n, bs = len(x_train), settings.batch_size
+    bs = settings.batch_size
+    n = len(task.epoch_order(y_train.cpu(), torch.Generator().manual_seed(0)))  # samples an epoch visits
     per_epoch = math.ceil(n / bs)
     total = per_epoch * settings.epochs
     shuffle = torch.Generator().manual_seed(seed)
+    sign = -1.0 if task.higher_is_better else 1.0  # best is kept as a lower-is-better score
     epoch, batch, perm, best = 0, 0, None, math.inf
     if ctx.resume is not None:
         r = ctx.resume
@@ -160,8 +170,9 @@ def fit(task: TrainTask, data: Split, ctx: JobContext, device: torch.device, set
     task.train(True)
     summary: dict[str, Any] = {}
     while epoch < settings.epochs:
+        task.start_epoch(epoch)
         if perm is None:
-            perm = torch.randperm(n, generator=shuffle)
+            perm = task.epoch_order(y_train.cpu(), shuffle)
             batch = 0
         while batch < per_epoch:
             ctx.checkpoint()
@@ -201,12 +212,12 @@ def fit(task: TrainTask, data: Split, ctx: JobContext, device: torch.device, set
             last_artifacts = now
         ctx.metrics("val", epoch, values)
         epoch, perm, batch = epoch + 1, None, 0
-        improved = values[task.monitor] < best
+        improved = sign * values[task.monitor] < best
         if improved:
-            best = values[task.monitor]
+            best = sign * values[task.monitor]
         save("last")
         if improved:
             save("best")
         clock.tick(epoch - 1, force=True)
         summary = {f"val/{k}": v for k, v in values.items()}
-    return {**summary, f"best_val/{task.monitor}": best, "epochs": settings.epochs}
+    return {**summary, f"best_val/{task.monitor}": sign * best, "epochs": settings.epochs}

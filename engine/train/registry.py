@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from engine.data import images, toy2d
 from engine.jobs import Job
-from engine.train import bigan, dae, gan, infomax, vae, vqvae
+from engine.train import bigan, dae, gan, infomax, spectra, vae, vqvae
 
 EXPERIMENTS: dict[str, Job] = {
     "vae": Job("vae", "Variational autoencoder", vae.VAEParams, vae.run,
@@ -38,3 +38,6 @@ EXPERIMENTS: dict[str, Job] = {
                    metrics=("loss", "js_global", "js_local", "kl", "knn_acc", "knn_local"), datasets=images.BUILTIN,
                    pictures=("image_grid", "scatter"), summary_metric="knn_acc"),
 }
+
+# every job with run folders, for resuming and listing: the Models bench's and the Spectra bench's
+JOBS: dict[str, Job] = {**EXPERIMENTS, spectra.JOB.name: spectra.JOB}
