@@ -14,8 +14,9 @@ from engine import devices
 from gui import settings
 from gui.benches.models import ModelsBench
 from gui.benches.physics import PhysicsBench
+from gui.benches.spectra import SpectraBench
 
-BENCHES = (ModelsBench, PhysicsBench)
+BENCHES = (ModelsBench, SpectraBench, PhysicsBench)
 
 
 class MainWindow(QMainWindow):

@@ -20,6 +20,7 @@ class BarPanel(QWidget):
         self.hint = pg.TextItem(hint, color="#888", anchor=(0.5, 0.5))
         self.plot.addItem(self.hint)
         self.counts = np.empty(0)
+        self.names: list[str] | None = None
         self._xlabel = ""
         self.export = ExportButton(self.plot.scene(), self.to_frame, title.lower().replace(" ", "-"))
         layout = QVBoxLayout(self)
@@ -27,9 +28,13 @@ class BarPanel(QWidget):
         layout.addWidget(self.plot, 1)
         layout.addWidget(self.export)
 
-    def set_counts(self, counts: np.ndarray, title: str | None = None, xlabel: str = "") -> None:
+    def set_counts(self, counts: np.ndarray, title: str | None = None, xlabel: str = "",
+                   names: list[str] | None = None) -> None:
+        """Bars at 0…n−1, labelled by ``names`` when given."""
         self.counts = np.asarray(counts, dtype=float)
+        self.names = names
         self.bars.setOpts(x=np.arange(len(self.counts)), height=self.counts, width=0.85)
+        self.plot.getAxis("bottom").setTicks([list(enumerate(names))] if names else None)
         self.hint.setVisible(False)
         if title:
             self.plot.setTitle(title)
@@ -40,7 +45,8 @@ class BarPanel(QWidget):
         self.plot.setYRange(0, max(1.0, float(self.counts.max(initial=0))), padding=0.05)
 
     def to_frame(self) -> pd.DataFrame:
-        return pd.DataFrame({"index": np.arange(len(self.counts)), "count": self.counts})
+        return pd.DataFrame({"index": self.names if self.names else np.arange(len(self.counts)),
+                             "value": self.counts})
 
     def clear(self) -> None:
         self.counts = np.empty(0)

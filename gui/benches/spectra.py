@@ -1,0 +1,423 @@
+"""The Spectra bench: load survey spectra (or the synthetic demo set), browse
+them with lines and a redshift, compare class means, and train, watch and use
+the Conv1D classifier of kexue.fm/archives/5505."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from PySide6.QtCore import QSortFilterProxyModel, Qt, QThread
+from PySide6.QtWidgets import (QCheckBox, QDoubleSpinBox, QFileDialog, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
+                               QMessageBox, QProgressBar, QPushButton, QScrollArea, QSlider, QSplitter, QTableView,
+                               QTabWidget, QVBoxLayout, QWidget)
+
+from engine import events as ev
+from engine import params as prm
+from engine.spectra import formats, preprocess, synthetic
+from engine.train import spectra as job
+from gui.bridge import EngineBridge
+from gui.widgets.bars import BarPanel
+from gui.widgets.export import ask_save_path
+from gui.widgets.live_plot import MetricsPanel
+from gui.widgets.message_bar import MessageBar
+from gui.widgets.params_form import ParamsForm
+from gui.widgets.run_controls import RunControls
+from gui.widgets.source_picker import SourcePicker
+from gui.widgets.spectrum_view import ClassMeans, ConfusionView, SpectrumView
+from gui.widgets.table import PandasModel, sortable_proxy
+from gui.worker import CallThread, JobThread
+
+FILTER = "Spectra (*.fits *.fit *.fits.gz *.csv *.txt *.npz);;All files (*)"
+Z_STEPS = 1000  # slider steps per unit of redshift
+
+
+def table_of(spectra: list[formats.Spectrum]) -> pd.DataFrame:
+    return pd.DataFrame({"id": [s.id for s in spectra], "class": [s.label or "—" for s in spectra],
+                         "points": [len(s.flux) for s in spectra],
+                         "from Å": [round(float(s.wavelength[0]), 1) for s in spectra],
+                         "to Å": [round(float(s.wavelength[-1]), 1) for s in spectra]})
+
+
+class SpectraBench(QWidget):
+    title = "Spectra"
+
+    def __init__(self, workspace: Path, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.workspace = workspace
+        self.spectra: list[formats.Spectrum] = []
+        self.by_id: dict[str, int] = {}
+        self.synthetic = False
+        self.loader: CallThread | None = None
+        self.thread: JobThread | None = None
+        self.current_run: Path | None = None
+        self._threads: set[QThread] = set()
+        self.bridge = EngineBridge(self)
+
+        # -- left: data, preprocessing, the list --------------------------------
+        self.messages = MessageBar()
+        self.picker = SourcePicker(["synthetic"], FILTER, "spectra-data")
+        self.load_button = QPushButton("Load")
+        self.cancel_load = QPushButton("Cancel")
+        self.cancel_load.setEnabled(False)
+        self.load_bar = QProgressBar()
+        self.load_bar.setTextVisible(True)
+        self.summary = QLabel("Pick the synthetic demo set, a folder, a contest index CSV or a file, then Load.")
+        self.summary.setWordWrap(True)
+        self.report_button = QPushButton("Skipped files…")
+        self.report_button.setVisible(False)
+        data_box = QGroupBox("Data")
+        dl = QVBoxLayout(data_box)
+        dl.addWidget(self.picker)
+        row = QHBoxLayout()
+        row.addWidget(self.load_button)
+        row.addWidget(self.load_bar, 1)
+        row.addWidget(self.cancel_load)
+        dl.addLayout(row)
+        dl.addWidget(self.summary)
+        dl.addWidget(self.report_button)
+        self.mask = QCheckBox("Mask bad pixels (ivar = 0, NaN)")
+        self.mask.setChecked(True)
+        self.continuum = QCheckBox("Remove continuum")
+        pre_box = QGroupBox("Preprocessing (shown below the spectrum; used for training)")
+        pl = QVBoxLayout(pre_box)
+        pl.addWidget(self.mask)
+        pl.addWidget(self.continuum)
+        self.filter = QLineEdit()
+        self.filter.setPlaceholderText("filter by id or class…")
+        self.model = PandasModel()
+        self.proxy = sortable_proxy(self.model)
+        self.proxy.setFilterKeyColumn(-1)
+        self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.table = QTableView()
+        self.table.setModel(self.proxy)
+        self.table.setSortingEnabled(True)
+        self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
+        self.table.verticalHeader().setVisible(False)
+        self.table.setToolTip("↑/↓ step through the spectra")
+        left = QWidget()
+        ll = QVBoxLayout(left)
+        ll.setContentsMargins(0, 0, 0, 0)
+        ll.addWidget(self.messages)
+        ll.addWidget(data_box)
+        ll.addWidget(pre_box)
+        ll.addWidget(self.filter)
+        ll.addWidget(self.table, 1)
+
+        # -- browse tab ------------------------------------------------------------
+        self.raw = SpectrumView("Spectrum")
+        self.prepared = SpectrumView("Preprocessed (contest grid, standardised)")
+        self.prepared.plot.setLabel("left", "standardised flux")
+        self.z_slider = QSlider(Qt.Orientation.Horizontal)
+        self.z_slider.setRange(0, 5 * Z_STEPS)
+        self.z_box = QDoubleSpinBox()
+        self.z_box.setRange(0.0, 5.0)
+        self.z_box.setDecimals(3)
+        self.z_box.setSingleStep(0.001)
+        self.lines = QCheckBox("Lines")
+        self.lines.setChecked(True)
+        zrow = QHBoxLayout()
+        zrow.addWidget(self.lines)
+        zrow.addWidget(QLabel("redshift z"))
+        zrow.addWidget(self.z_slider, 1)
+        zrow.addWidget(self.z_box)
+        browse = QWidget()
+        bl = QVBoxLayout(browse)
+        bl.addLayout(zrow)
+        views = QSplitter(Qt.Orientation.Vertical)
+        views.addWidget(self.raw)
+        views.addWidget(self.prepared)
+        views.setStretchFactor(0, 3)
+        views.setStretchFactor(1, 2)
+        bl.addWidget(views, 1)
+        self.means = ClassMeans()
+
+        # -- train tab ---------------------------------------------------------------
+        self.form = ParamsForm(job.SpectraParams)
+        self.controls = RunControls()
+        self.predict_button = QPushButton("Predict a folder…")
+        self.predict_button.setEnabled(False)
+        self.predict_button.setToolTip("Classify spectra with the last trained run and save a CSV")
+        form_scroll = QScrollArea()
+        form_scroll.setWidgetResizable(True)
+        form_scroll.setWidget(self.form)
+        setup = QWidget()
+        sl = QVBoxLayout(setup)
+        sl.setContentsMargins(0, 0, 0, 0)
+        sl.addWidget(form_scroll, 1)
+        sl.addWidget(self.controls)
+        sl.addWidget(self.predict_button)
+        self.curves = MetricsPanel()
+        self.curves.expect_metrics(job.JOB.metrics)
+        self.confusion = ConfusionView()
+        self.f1 = BarPanel("F1 per class", "per-class F1 appears after the first epoch")
+        self.misses = PandasModel()
+        self.miss_table = QTableView()
+        self.miss_table.setModel(self.misses)
+        self.miss_table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+        self.miss_table.verticalHeader().setVisible(False)
+        self.miss_table.setToolTip("Click a row to see the spectrum")
+        miss_box = QGroupBox("Misclassified (validation)")
+        QVBoxLayout(miss_box).addWidget(self.miss_table)
+        results = QSplitter(Qt.Orientation.Horizontal)
+        for w in (self.confusion, self.f1, miss_box):
+            results.addWidget(w)
+        watch = QSplitter(Qt.Orientation.Vertical)
+        watch.addWidget(self.curves)
+        watch.addWidget(results)
+        train = QSplitter(Qt.Orientation.Horizontal)
+        train.addWidget(setup)
+        train.addWidget(watch)
+        train.setStretchFactor(1, 1)
+        train.setSizes([330, 900])
+
+        self.tabs = QTabWidget()
+        self.tabs.addTab(browse, "Browse")
+        self.tabs.addTab(self.means, "Class means")
+        self.tabs.addTab(train, "Train")
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(left)
+        self.splitter.addWidget(self.tabs)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([360, 1000])
+        self.splitters = {"main": self.splitter, "views": views, "train": train, "watch": watch,
+                          "results": results}
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.splitter)
+
+        # -- wiring ---------------------------------------------------------------------
+        self.load_button.clicked.connect(self.load)
+        self.cancel_load.clicked.connect(self._cancel_load)
+        self.report_button.clicked.connect(self._show_report)
+        self.filter.textChanged.connect(self.proxy.setFilterFixedString)
+        self.table.selectionModel().currentRowChanged.connect(lambda cur, _: self._show_row(cur.row()))
+        self.z_slider.valueChanged.connect(lambda v: self.z_box.setValue(v / Z_STEPS))
+        self.z_box.valueChanged.connect(self._set_z)
+        self.lines.toggled.connect(self.raw.set_lines_visible)
+        self.lines.toggled.connect(self.prepared.set_lines_visible)
+        self.mask.toggled.connect(self._preprocessing_changed)
+        self.continuum.toggled.connect(self._preprocessing_changed)
+        self.miss_table.clicked.connect(self._show_miss)
+        self.controls.start_clicked.connect(self.start)
+        self.controls.pause_clicked.connect(lambda: self.thread and self.thread.control.pause())
+        self.controls.resume_clicked.connect(lambda: self.thread and self.thread.control.resume())
+        self.controls.stop_clicked.connect(lambda: self.thread and self.thread.control.request_stop())
+        self.controls.cancel_clicked.connect(lambda: self.thread and self.thread.control.cancel())
+        self.predict_button.clicked.connect(self.predict_folder)
+        b = self.bridge
+        b.progress.connect(lambda e: self.controls.set_progress(e.step, e.total, e.eta, e.epoch))
+        b.metrics.connect(lambda batch: [self.curves.add_point(m.run_id, m.phase, m.step, dict(m.values))
+                                         for m in batch])
+        b.artifact.connect(self._on_artifact)
+        b.log.connect(lambda e: e.level in ("warning", "error") and self.messages.warning(e.message))
+        b.finished.connect(lambda e: self.messages.info(f"Run {e.status} ({e.run_id})."))
+        b.failed.connect(lambda e: self.messages.error(f"Run failed: {e.message}", e.traceback))
+
+    # -- loading -----------------------------------------------------------------------
+    def preprocessing(self) -> preprocess.Preprocessing:
+        return preprocess.Preprocessing(mask_bad=self.mask.isChecked(), continuum=self.continuum.isChecked())
+
+    def load(self) -> None:
+        source = self.picker.source()
+        try:
+            p = self.form.params()
+        except prm.ParamError as exc:
+            self.messages.error(str(exc))
+            return
+        pre = self.preprocessing()
+
+        def work(report):
+            if source == "synthetic":
+                loaded = formats.LoadReport(synthetic.generate(job.demo_spec(p)))
+            else:
+                loaded = formats.load_any(source, lambda d, t: report(f"{d:,}/{t:,} files", d / t),
+                                          lambda: thread.stop_requested)
+            labelled = [s for s in loaded.spectra if s.label]
+            x, kept, _ = preprocess.matrix(labelled, None, pre)
+            return loaded, labelled, x, kept
+
+        thread = CallThread(work)
+        thread.progressed.connect(lambda text, f: (self.load_bar.setValue(int(f * 1000)), self.load_bar.setFormat(text)))
+        thread.done.connect(lambda result: self._loaded(source, *result))
+        thread.failed.connect(lambda message, details: self.messages.error(message, details))
+        thread.finished.connect(self._load_ended)
+        self.loader = thread
+        self.load_bar.setRange(0, 1000)
+        self.load_bar.setValue(0)
+        self.load_bar.setFormat("reading…")
+        self.load_button.setEnabled(False)
+        self.cancel_load.setEnabled(True)
+        self._keep(thread)
+
+    def _cancel_load(self) -> None:
+        if self.loader is not None:
+            self.loader.stop_requested = True
+
+    def _load_ended(self) -> None:
+        self.loader = None
+        self.load_button.setEnabled(True)
+        self.cancel_load.setEnabled(False)
+
+    def _loaded(self, source: str, report: formats.LoadReport, labelled: list, x: np.ndarray, kept: list) -> None:
+        self.spectra = report.spectra
+        self.by_id = {s.id: i for i, s in enumerate(self.spectra)}
+        self.synthetic = source == "synthetic"
+        self.skipped = report.skipped
+        self.model.set_frame(table_of(self.spectra))
+        self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+        self.table.resizeColumnsToContents()
+        what = "SYNTHETIC demo set — generated, not observed: " if self.synthetic else ""
+        self.summary.setText(what + report.summary())
+        self.report_button.setVisible(bool(report.skipped))
+        self.load_bar.setValue(1000)
+        self.load_bar.setFormat("cancelled" if report.cancelled else "loaded")
+        classes = job.class_order(s.label for s in labelled)
+        if len(x) and classes:
+            y = np.array([classes.index(labelled[i].label) for i in kept])
+            self.means.set_data(formats.contest_grid(), x, y, classes)
+        if self.spectra:
+            self.table.selectRow(0)
+        if report.skipped:
+            self.messages.warning(f"{len(report.skipped)} file(s) could not be read and were skipped; "
+                                  f"the rest loaded (Skipped files… lists them).")
+
+    def _show_report(self) -> None:
+        box = QMessageBox(QMessageBox.Icon.Information, "Skipped files",
+                          f"{len(self.skipped)} file(s) were skipped; the rest loaded.", parent=self)
+        box.setDetailedText("\n".join(f"{name}: {why}" for name, why in self.skipped))
+        box.exec()
+
+    def _keep(self, thread: QThread) -> None:
+        self._threads.add(thread)
+        thread.finished.connect(lambda: self._threads.discard(thread))
+        thread.start()
+
+    # -- browsing ------------------------------------------------------------------------
+    def _show_row(self, row: int) -> None:
+        if row < 0:
+            return
+        ident = str(self.proxy.data(self.proxy.index(row, 0)))
+        if ident in self.by_id:
+            self.show_spectrum(self.spectra[self.by_id[ident]])
+
+    def show_spectrum(self, s: formats.Spectrum) -> None:
+        tag = " (synthetic)" if self.synthetic else ""
+        self.raw.show_spectrum(s.wavelength, s.flux, f"{s.id} — {s.label or 'unlabelled'}{tag}")
+        try:
+            grid = formats.contest_grid()
+            self.prepared.show_spectrum(grid, preprocess.prepare(s, grid, self.preprocessing()))
+        except formats.SpectrumError as exc:
+            self.prepared.clear()
+            self.messages.warning(str(exc))
+
+    def _set_z(self, z: float) -> None:
+        self.z_slider.blockSignals(True)
+        self.z_slider.setValue(int(round(z * Z_STEPS)))
+        self.z_slider.blockSignals(False)
+        self.raw.set_redshift(z)
+        self.prepared.set_redshift(z)
+
+    def _preprocessing_changed(self) -> None:
+        values = self.form.values()
+        values.update(mask_bad=self.mask.isChecked(), continuum=self.continuum.isChecked())
+        self.form.set_values(values)
+        self._show_row(self.table.currentIndex().row())
+
+    # -- training ------------------------------------------------------------------------
+    @property
+    def busy(self) -> bool:
+        return self.thread is not None
+
+    def params(self) -> job.SpectraParams:
+        values = self.form.values()
+        values.update(data=self.picker.source(), mask_bad=self.mask.isChecked(), continuum=self.continuum.isChecked())
+        return prm.from_dict(job.SpectraParams, values)
+
+    def start(self) -> None:
+        try:
+            p = self.params()
+        except prm.ParamError as exc:
+            self.messages.error(str(exc))
+            return
+        self.messages.clear()
+        for run in list(self.curves.runs()):
+            self.curves.remove_run(run)
+        self.confusion.clear()
+        self.f1.clear()
+        self.misses.set_frame(pd.DataFrame())
+        self.bridge.expect_new_run()
+        self.thread = JobThread(job.JOB, p, self.workspace, self.bridge.sink)
+        self.thread.crashed.connect(self.messages.error)
+        self.thread.finished.connect(self._ended)
+        self.bridge.started.connect(self._started)
+        self.controls.set_running()
+        self.tabs.setCurrentIndex(2)
+        self.thread.start()
+
+    def _started(self, e: ev.Started) -> None:
+        self.current_run = self.workspace / "runs" / e.run_id
+
+    def _ended(self) -> None:
+        self.bridge.drain()
+        self.bridge.started.disconnect(self._started)
+        self.curves.redraw()
+        self.thread = None
+        self.controls.set_idle()
+        self.predict_button.setEnabled(self.current_run is not None)
+
+    def _on_artifact(self, a: ev.Artifact) -> None:
+        p = a.payload
+        if a.kind == "confusion":
+            self.confusion.set_matrix(p["matrix"], [str(c) for c in p["classes"]],
+                                      f"Confusion (step {a.step:,})")
+        elif a.kind == "bars":
+            self.f1.set_counts(p["counts"], f"F1 per class (macro {float(np.mean(p['counts'])):.3f})",
+                               names=[str(c) for c in p["names"]])
+        elif a.kind == "misclassified":
+            self.misses.set_frame(pd.DataFrame({"id": p["ids"], "true": p["truth"], "predicted": p["predicted"],
+                                                "confidence": np.round(p["confidence"], 3)}))
+            self.miss_table.resizeColumnsToContents()
+
+    def _show_miss(self, index) -> None:
+        ident = str(self.misses.frame.iat[index.row(), 0])
+        if ident in self.by_id:
+            self.show_spectrum(self.spectra[self.by_id[ident]])
+            self.tabs.setCurrentIndex(0)
+        else:
+            self.messages.info(f"{ident} is not in the loaded set; Load the training data to see it.")
+
+    def predict_folder(self) -> None:
+        if self.current_run is None:
+            return
+        folder = QFileDialog.getExistingDirectory(self, "Folder of spectra to classify")
+        if not folder:
+            return
+        out = ask_save_path(self, "Save predictions", "predictions", "predictions.csv", "CSV (*.csv)")
+        if out is None:
+            return
+        run = self.current_run
+
+        def work(report):
+            table, skipped = job.predict(run, folder, lambda d, t: report(f"{d:,}/{t:,}", d / t))
+            table.to_csv(out, index=False)
+            return f"{len(table):,} spectra classified → {out}" + (f"; {len(skipped)} skipped" if skipped else "")
+
+        thread = CallThread(work)
+        thread.done.connect(self.messages.info)
+        thread.failed.connect(self.messages.error)
+        self._keep(thread)
+
+    def set_workspace(self, workspace: Path) -> None:
+        self.workspace = workspace
+
+    def shutdown(self, wait_ms: int = 10000) -> None:
+        if self.loader is not None:
+            self.loader.stop_requested = True
+        for t in [self.thread, *self._threads]:
+            if t is not None:
+                if isinstance(t, JobThread):
+                    t.control.cancel()
+                t.wait(wait_ms)
