@@ -125,3 +125,29 @@ def test_zoo_verbs_as_the_issue_spells_them(tmp_path):
     assert np.load(tmp_path / "dae.npy").shape == (10, 2)
     bad = cli("train", "vqvae", "--data", "moons", "--workspace", str(tmp_path / "bad"))
     assert bad.returncode == 1 and "need images" in bad.stderr
+
+
+def test_spectra_verbs(tmp_path):
+    import numpy as np
+
+    from engine.spectra import synthetic
+
+    out = cli("spectra-train", "--demo-size", "120", "--width", "4", "--batch-size", "32", "--ce-epochs", "1",
+              "--f1-epochs", "1", "--steps-per-epoch", "2", "--workspace", str(tmp_path))
+    assert out.returncode == 0 and "completed" in out.stderr, out.stderr
+    [run] = list((tmp_path / "runs").iterdir())
+    folder = tmp_path / "new"
+    folder.mkdir()
+    spectra = synthetic.generate(synthetic.SyntheticSpec(n=3, seed=4))
+    for s in spectra:
+        (folder / f"{s.id}.txt").write_text(",".join(f"{v:.4f}" for v in s.flux))
+    pred = cli("spectra-predict", str(run), str(folder), "--out", str(tmp_path / "p.csv"))
+    assert pred.returncode == 0, pred.stderr
+    lines = (tmp_path / "p.csv").read_text().splitlines()
+    assert lines[0] == "id,predicted,p_star,p_galaxy,p_qso,p_unknown" and len(lines) == 4
+    exp = cli("spectra-export", str(folder / f"{spectra[0].id}.txt"), "--out", str(tmp_path / "e.csv"))
+    assert exp.returncode == 0, exp.stderr
+    table = np.genfromtxt(tmp_path / "e.csv", delimiter=",", names=True)
+    assert np.allclose(table["wavelength"][[0, -1]], [3690, 9100]) and np.isnan(table["ivar"]).all()
+    bad = cli("spectra-export", str(tmp_path / "nothing.fits"), "--out", str(tmp_path / "x.csv"))
+    assert bad.returncode == 1 and bad.stderr.startswith("error:") and not (tmp_path / "x.csv").exists()
