@@ -29,6 +29,7 @@ class SpectrumView(QWidget):
         self.curve.setDownsampling(auto=True, method="peak")
         self.curve.setClipToView(True)
         self.markers: list[pg.InfiniteLine] = []
+        self._lines_key: tuple | None = None
         self.z = 0.0
         self.show_lines = True
         self.wave = np.empty(0)
@@ -65,6 +66,13 @@ class SpectrumView(QWidget):
         self._draw_lines()
 
     def _draw_lines(self) -> None:
+        """Rebuild the markers only when what they depend on changes (stepping through a set of
+        spectra on one grid keeps them: rebuilding 20 labelled lines costs more than the curve)."""
+        key = (self.z, self.show_lines, float(self.wave[0]) if len(self.wave) else None,
+               float(self.wave[-1]) if len(self.wave) else None)
+        if key == self._lines_key:
+            return
+        self._lines_key = key
         for m in self.markers:
             self.plot.removeItem(m)
         self.markers = []
