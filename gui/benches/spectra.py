@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from PySide6.QtCore import QSortFilterProxyModel, Qt, QThread
+from PySide6.QtCore import Qt, QThread
 from PySide6.QtWidgets import (QCheckBox, QDoubleSpinBox, QFileDialog, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
                                QMessageBox, QProgressBar, QPushButton, QScrollArea, QSlider, QSplitter, QTableView,
                                QTabWidget, QVBoxLayout, QWidget)
@@ -164,6 +164,7 @@ class SpectraBench(QWidget):
         results = QSplitter(Qt.Orientation.Horizontal)
         for w in (self.confusion, self.f1, miss_box):
             results.addWidget(w)
+        results.setSizes([380, 320, 300])
         watch = QSplitter(Qt.Orientation.Vertical)
         watch.addWidget(self.curves)
         watch.addWidget(results)
