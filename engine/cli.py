@@ -20,7 +20,7 @@ from engine.control import RunControl
 from engine.data import DataError
 from engine.errors import UserError
 from engine.runs import WorkspaceError, list_runs
-from engine import spectra_cli
+from engine import corpus_cli, spectra_cli
 from engine.train.registry import EXPERIMENTS, JOBS
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CANCELLED = 0, 1, 2, 130
@@ -138,6 +138,7 @@ def build_parser() -> argparse.ArgumentParser:
     el.add_argument("--unit-mm", type=float, default=10.0, help="millimetres per unit in the net (default: 10)")
 
     spectra_cli.add_verbs(verbs, ws_help)
+    corpus_cli.add_verbs(verbs)
 
     dl = verbs.add_parser("download-mnist", help="download the MNIST files into the cache")
     dl.add_argument("--cache", type=Path, help="folder to download into (default: the user cache)")
@@ -276,6 +277,8 @@ def main(argv: Sequence[str]) -> int:
         return cmd_sample(args.run_dir, args.n, args.out, args.seed)
     if args.verb in ("rope", "ellipses"):
         return cmd_physics(parser, args)
+    if args.verb in corpus_cli.VERBS:
+        return corpus_cli.main(args)
     if args.verb in spectra_cli.VERBS:
         return spectra_cli.main(parser, args, _run_job)
     parser.print_help()

@@ -101,3 +101,8 @@ def test_unlabelled_or_single_class_data_is_refused(tmp_path):
     np.savez(folder / "c.npz", wavelength=np.array([4000.0, 5000.0]), flux=np.array([1.0, 3.0]), label="star")
     out = execute(spectra.JOB, spectra.SpectraParams(data=str(folder)), tmp_path)
     assert out.status == "failed" and "only the class 'star'" in out.error
+
+
+def test_v22_the_seeds_example():
+    onehot = lambda a: torch.nn.functional.one_hot(torch.tensor(a), 4).double()  # noqa: E731
+    assert float(soft_macro_f1(onehot([0, 1, 1, 2]), onehot([0, 0, 1, 2]))) == pytest.approx(7 / 12)

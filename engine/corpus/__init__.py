@@ -1,0 +1,1 @@
+"""Chinese corpora: streamed readers, parallel word counting, new-word discovery."""
