@@ -125,8 +125,9 @@ def _write_words(words: list[discovery.Word], out: Path) -> None:
     tmp = out.with_name(out.name + ".part")
     try:
         with open(tmp, "w", encoding="utf-8") as f:
+            known = discovery.jieba_words()
             for w in words:
-                f.write(f"{w.word}\t{w.count}\t{w.cohesion:.4f}\n")
+                f.write(f"{w.word}\t{w.count}\t{w.cohesion:.4f}\t{'known' if w.word in known else 'new'}\n")
         os.replace(tmp, out)
     finally:
         tmp.unlink(missing_ok=True)

@@ -13,10 +13,11 @@ from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QListWidget, QM
 from engine import devices
 from gui import settings
 from gui.benches.models import ModelsBench
+from gui.benches.corpus import CorpusBench
 from gui.benches.physics import PhysicsBench
 from gui.benches.spectra import SpectraBench
 
-BENCHES = (ModelsBench, SpectraBench, PhysicsBench)
+BENCHES = (ModelsBench, SpectraBench, CorpusBench, PhysicsBench)
 
 
 class MainWindow(QMainWindow):

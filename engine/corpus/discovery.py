@@ -144,3 +144,28 @@ def discover(texts: Callable[[], Iterable[str]], p: DiscoveryParams = DiscoveryP
     words.sort(key=lambda x: (-x.count, x.word))
     return words, counts, strong
 
+
+
+def refilter(words: list[Word], strong: dict[str, float], counts: NgramCounts, p: DiscoveryParams) -> list[Word]:
+    """The words that tighter thresholds or a higher min count keep, without reading the corpus again.
+
+    G is recomputed from the kept counts and the back-check re-applied to the
+    words found; the cut is not redone, so a word the tighter G would have split
+    further is dropped rather than replaced by its parts (loosening below the
+    first run's thresholds finds nothing new: discover again for that)."""
+    keep = {g: h for g, h in strong.items()
+            if h >= p.thresholds[min(len(g), len(p.thresholds)) - 1] and counts.counts[g] >= p.min_count}
+    return [w for w in words if w.count >= p.min_count and back_check(w.word, keep, p.n)]
+
+
+_JIEBA_WORDS: set[str] = set()
+
+
+def jieba_words() -> set[str]:
+    """The words of jieba's dictionary (read once): a discovered word outside it is new."""
+    if not _JIEBA_WORDS:
+        import jieba
+
+        with jieba.get_dict_file() as f:
+            _JIEBA_WORDS.update(line.decode("utf-8").split(" ", 1)[0] for line in f)
+    return _JIEBA_WORDS

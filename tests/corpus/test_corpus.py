@@ -146,3 +146,19 @@ def test_pruning_keeps_memory_bounded_and_frequent_counts_exact():
     pruned = discovery.count_ngrams(iter(texts), 4, max_grams=200)
     assert len(pruned.counts) < len(exact.counts) and pruned.floor > 1
     assert pruned.counts["高频词语"] == exact.counts["高频词语"]
+
+
+def test_refilter_tightens_without_reading_again():
+    import random
+
+    rng = random.Random(0)
+    vocab = ["林心如", "电视剧", "共和国", "好看", "北京", "骄傲"]
+    sentences = ["".join(rng.choice(vocab) for _ in range(5)) for _ in range(2000)]
+    p = discovery.DiscoveryParams(min_count=20, thresholds=(0, 1, 2, 3))
+    words, counts, strong = discovery.discover(lambda: iter(sentences), p)
+    assert {w.word for w in words} == set(vocab)
+    tighter = discovery.refilter(words, strong, counts, discovery.DiscoveryParams(min_count=20,
+                                                                                  thresholds=(0, 1, 9, 9)))
+    assert {w.word for w in tighter} == {"好看", "北京", "骄傲"}  # 3-character words need cohesion 9 now
+    rare = discovery.refilter(words, strong, counts, discovery.DiscoveryParams(min_count=10 ** 6, thresholds=p.thresholds))
+    assert rare == []
