@@ -15,9 +15,10 @@ rewritten in 6920), with the rewrite's defaults.
 The author counted with KenLM's ``count_ngrams`` binary; here the counts are
 Python Counters, written by hand because no maintained Python library counts
 character n-grams with bounded memory.  Memory stays bounded by pruning: when
-the table holds more than ``max_grams`` entries, every gram seen fewer than
-``floor`` times is dropped (floor starts at 2), and the floor doubles until the
-table is at most half full.  A pruned
+the tables hold more than ``max_grams`` entries (checked after each block of
+4 million characters), every gram seen fewer than ``floor`` times is dropped
+(floor starts at 2), and the floor doubles until the tables are at most half
+full.  A pruned
 gram can lose at most floor − 1 occurrences per pruning, so grams far above
 ``min_count`` keep exact counts; the cohesion of rare grams is what suffers,
 and those are below ``min_count`` anyway when floor ≤ min_count.
@@ -29,6 +30,8 @@ import math
 from collections import Counter
 from dataclasses import dataclass
 from typing import Callable, Iterable
+
+import numpy as np
 
 from engine.corpus.counting import RUNS
 from engine.corpus.readers import Document
@@ -49,33 +52,113 @@ def sentences(docs: Iterable[Document]) -> Iterable[str]:
 
 @dataclass
 class NgramCounts:
-    counts: Counter
+    counts: dict[str, int]
     total: int  # characters counted
     floor: int  # counts under this may have been pruned (1: exact)
 
 
+BLOCK_CHARS = 4_000_000  # characters counted per numpy pass
+
+
+class _Alphabet:
+    """Dense ids for characters (1, 2, …; 0 separates sentences), consistent across blocks."""
+
+    def __init__(self) -> None:
+        self.table = np.zeros(0x110000, np.int32)
+        self.chars = np.zeros(1, np.uint32)
+
+    def ids(self, codes: np.ndarray) -> np.ndarray:
+        present = np.unique(codes)
+        new = present[(self.table[present] == 0) & (present != 0)]
+        self.table[new] = np.arange(len(self.chars), len(self.chars) + len(new))
+        self.chars = np.concatenate([self.chars, new])
+        return self.table[codes]
+
+
+def _keys(ids: np.ndarray, k: int, wide: bool) -> np.ndarray:
+    """One key per k-gram window without a separator: uint64 of 16-bit ids, or raw bytes when ``wide``."""
+    win = np.lib.stride_tricks.sliding_window_view(ids, k)
+    win = win[(win != 0).all(1)]
+    if wide:
+        return np.ascontiguousarray(win.astype(np.uint32)).view(np.dtype((np.void, 4 * k))).ravel()
+    key = np.zeros(len(win), np.uint64)
+    for j in range(k):
+        key = (key << np.uint64(16)) | win[:, j].astype(np.uint64)
+    return key
+
+
+def _merge(old: tuple[np.ndarray, np.ndarray] | None, keys: np.ndarray, counts: np.ndarray):
+    if old is not None:
+        keys, counts = np.concatenate([old[0], keys]), np.concatenate([old[1], counts])
+    uniq, inverse = np.unique(keys, return_inverse=True)
+    return uniq, np.bincount(inverse.ravel(), weights=counts, minlength=len(uniq)).astype(np.int64)
+
+
 def count_ngrams(texts: Iterable[str], n: int, max_grams: int = 20_000_000,
-                 progress: Callable[[int], None] | None = None) -> NgramCounts:
-    counts: Counter = Counter()
+                 progress: Callable[[int], None] | None = None, keep_min: int = 1) -> NgramCounts:
+    """Counts of every 1…n-gram inside the texts (never across two of them), with bounded memory.
+
+    Counting is vectorised: a block of sentences becomes an array of character
+    ids, each k-gram one integer key (four 16-bit ids in a uint64; raw bytes
+    beyond 4 characters or 65,535 distinct characters), counted by sorting.
+    Only grams seen at least ``keep_min`` times come back as strings."""
+    alphabet = _Alphabet()
+    tables: list[tuple[np.ndarray, np.ndarray] | None] = [None] * (n + 1)
     total, floor, seen = 0, 1, 0
-    for text in texts:
-        total += len(text)
-        counts.update(text[i:i + k] for k in range(1, n + 1) for i in range(len(text) - k + 1))
-        seen += 1
-        if len(counts) > max_grams:
+    block: list[str] = []
+    size = 0
+
+    def flush() -> None:
+        nonlocal floor
+        codes = np.frombuffer("\x00".join(block).encode("utf-32-le"), np.uint32)
+        ids = alphabet.ids(codes)
+        wide = len(alphabet.chars) > 65535
+        for k in range(1, n + 1):
+            keys, counts = np.unique(_keys(ids, k, wide or k > 4), return_counts=True)
+            tables[k] = _merge(tables[k], keys, counts)
+        if sum(len(t[0]) for t in tables[1:]) > max_grams:  # prune the rare grams, raising the floor as needed
             floor = max(2, floor)
-            counts = Counter({g: c for g, c in counts.items() if c >= floor})
-            while len(counts) > max_grams // 2:  # still too full: raise the floor
+            while True:
+                for k in range(1, n + 1):
+                    keep = tables[k][1] >= floor
+                    tables[k] = (tables[k][0][keep], tables[k][1][keep])
+                remaining = [t[1] for t in tables[1:] if len(t[1])]
+                if sum(map(len, remaining)) <= max_grams // 2 or not remaining:
+                    break
                 floor *= 2
-                counts = Counter({g: c for g, c in counts.items() if c >= floor})
+
+    for text in texts:
+        block.append(text)
+        size += len(text) + 1
+        total += len(text)
+        seen += 1
+        if size >= BLOCK_CHARS:
+            flush()
+            block, size = [], 0
         if progress is not None and seen % 10000 == 0:
             progress(seen)
+    if block:
+        flush()
+    counts: dict[str, int] = {}
+    chars = alphabet.chars
+    for k in range(1, n + 1):
+        if tables[k] is None:
+            continue
+        keys, cnt = tables[k]
+        keep = cnt >= keep_min
+        keys, cnt = keys[keep], cnt[keep]
+        if keys.dtype == np.uint64:
+            ids = np.stack([(keys >> np.uint64(16 * (k - 1 - j))) & np.uint64(0xFFFF) for j in range(k)], 1)
+        else:
+            ids = np.frombuffer(keys.tobytes(), np.uint32).reshape(-1, k)
+        text = np.ascontiguousarray(chars[ids.astype(np.int64)]).view(f"<U{k}").ravel()
+        counts.update(zip(text.tolist(), cnt.tolist()))
     return NgramCounts(counts, total, floor)
 
 
 def cohesion(gram: str, c: NgramCounts) -> float:
     """ln of min over splits of T·c(s)/(c(l)·c(r)); a part missing from the table counts as T."""
-    cs = c.counts[gram]
+    cs = c.counts[gram]  # a gram of G has count ≥ min_count, so its parts (at least as frequent) are kept too
     return min(math.log(c.total * cs / (c.counts.get(gram[:j], c.total) * c.counts.get(gram[j:], c.total)))
                for j in range(1, len(gram)))
 
@@ -129,7 +212,8 @@ class Word:
 def discover(texts: Callable[[], Iterable[str]], p: DiscoveryParams = DiscoveryParams(),
              progress: Callable[[str, int], None] | None = None) -> tuple[list[Word], NgramCounts, dict[str, float]]:
     """Words, most frequent first.  ``texts`` is called twice (count, then cut): the corpus is streamed twice."""
-    counts = count_ngrams(texts(), p.n, p.max_grams, progress and (lambda k: progress("counting", k)))
+    counts = count_ngrams(texts(), p.n, p.max_grams, progress and (lambda k: progress("counting", k)),
+                          keep_min=p.min_count)
     strong = strong_grams(counts, p)
     fragments: Counter = Counter()
     for i, text in enumerate(texts(), 1):

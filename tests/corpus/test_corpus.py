@@ -140,7 +140,8 @@ def test_discovery_finds_the_words_of_a_random_text():
     assert counts.total == sum(len(s) for s in sentences) and counts.floor == 1
 
 
-def test_pruning_keeps_memory_bounded_and_frequent_counts_exact():
+def test_pruning_keeps_memory_bounded_and_frequent_counts_exact(monkeypatch):
+    monkeypatch.setattr(discovery, "BLOCK_CHARS", 2000)  # prune between small blocks
     texts = ["高频词语" * 5 + chr(0x4E00 + i) + chr(0x4E00 + i + 1) for i in range(3000)]
     exact = discovery.count_ngrams(iter(texts), 4)
     pruned = discovery.count_ngrams(iter(texts), 4, max_grams=200)
