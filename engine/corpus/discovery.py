@@ -55,6 +55,7 @@ class NgramCounts:
     counts: dict[str, int]
     total: int  # characters counted
     floor: int  # counts under this may have been pruned (1: exact)
+    alphabet: "_Alphabet | None" = None  # the character ids the counting used
 
 
 BLOCK_CHARS = 4_000_000  # characters counted per numpy pass
@@ -153,7 +154,67 @@ def count_ngrams(texts: Iterable[str], n: int, max_grams: int = 20_000_000,
             ids = np.frombuffer(keys.tobytes(), np.uint32).reshape(-1, k)
         text = np.ascontiguousarray(chars[ids.astype(np.int64)]).view(f"<U{k}").ravel()
         counts.update(zip(text.tolist(), cnt.tolist()))
-    return NgramCounts(counts, total, floor)
+    return NgramCounts(counts, total, floor, alphabet)
+
+
+def _gram_keys(grams: Iterable[str], k: int, alphabet: _Alphabet, wide: bool) -> np.ndarray:
+    ids = np.array([[alphabet.table[ord(ch)] for ch in g] for g in grams], np.int64).reshape(-1, k)
+    if wide:
+        return np.ascontiguousarray(ids.astype(np.uint32)).view(np.dtype((np.void, 4 * k))).ravel()
+    key = np.zeros(len(ids), np.uint64)
+    for j in range(k):
+        key = (key << np.uint64(16)) | ids[:, j].astype(np.uint64)
+    return key
+
+
+def fragments(texts: Iterable[str], strong: dict[str, float], n: int, alphabet: _Alphabet,
+              progress: Callable[[int], None] | None = None) -> Counter:
+    """The counts of the pieces :func:`cut` makes of every text, computed a block at a time with numpy:
+    a boundary stays joined when a window of G covers it (a difference array over the G windows)."""
+    wide = len(alphabet.chars) > 65535
+    g_keys = {k: np.sort(_gram_keys([g for g in strong if len(g) == k], k, alphabet, wide or k > 4))
+              for k in range(2, n + 1)}
+    out: Counter = Counter()
+    block: list[str] = []
+    size = seen = 0
+
+    def flush() -> None:
+        text = "\x00".join(block)
+        ids = alphabet.ids(np.frombuffer(text.encode("utf-32-le"), np.uint32))
+        cover = np.zeros(len(ids) + 1, np.int64)
+        for k, keys in g_keys.items():
+            if not len(keys) or len(ids) < k:
+                continue
+            win = np.lib.stride_tricks.sliding_window_view(ids, k)
+            if wide or k > 4:
+                w = np.ascontiguousarray(win.astype(np.uint32)).view(np.dtype((np.void, 4 * k))).ravel()
+            else:
+                w = np.zeros(len(win), np.uint64)
+                for j in range(k):
+                    w = (w << np.uint64(16)) | win[:, j].astype(np.uint64)
+            pos = np.searchsorted(keys, w)
+            hit = np.nonzero((pos < len(keys)) & (keys[np.minimum(pos, len(keys) - 1)] == w))[0]
+            np.add.at(cover, hit, 1)  # boundaries hit … hit + k − 2 are joined
+            np.add.at(cover, hit + k - 1, -1)
+        joined = np.cumsum(cover)[:len(ids) - 1] > 0  # boundary b lies between characters b and b + 1
+        cuts = np.nonzero(~joined)[0] + 1
+        starts = np.r_[0, cuts]
+        ends = np.r_[cuts, len(ids)]
+        pieces = [text[a:b] for a, b in zip(starts.tolist(), ends.tolist())]
+        out.update(p for p in pieces if p != "\x00")
+
+    for text in texts:
+        block.append(text)
+        size += len(text) + 1
+        seen += 1
+        if size >= BLOCK_CHARS:
+            flush()
+            block, size = [], 0
+        if progress is not None and seen % 10000 == 0:
+            progress(seen)
+    if block:
+        flush()
+    return out
 
 
 def cohesion(gram: str, c: NgramCounts) -> float:
@@ -215,13 +276,9 @@ def discover(texts: Callable[[], Iterable[str]], p: DiscoveryParams = DiscoveryP
     counts = count_ngrams(texts(), p.n, p.max_grams, progress and (lambda k: progress("counting", k)),
                           keep_min=p.min_count)
     strong = strong_grams(counts, p)
-    fragments: Counter = Counter()
-    for i, text in enumerate(texts(), 1):
-        fragments.update(cut(text, strong, p.n))
-        if progress is not None and i % 10000 == 0:
-            progress("cutting", i)
+    pieces = fragments(texts(), strong, p.n, counts.alphabet, progress and (lambda k: progress("cutting", k)))
     words = []
-    for w, cnt in fragments.items():
+    for w, cnt in pieces.items():
         if cnt >= p.min_count and back_check(w, strong, p.n):
             h = strong.get(w) if len(w) <= p.n else min(strong[w[i:i + p.n]] for i in range(len(w) - p.n + 1))
             words.append(Word(w, cnt, h if h is not None else 0.0))

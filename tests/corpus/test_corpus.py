@@ -163,3 +163,16 @@ def test_refilter_tightens_without_reading_again():
     assert {w.word for w in tighter} == {"好看", "北京", "骄傲"}  # 3-character words need cohesion 9 now
     rare = discovery.refilter(words, strong, counts, discovery.DiscoveryParams(min_count=10 ** 6, thresholds=p.thresholds))
     assert rare == []
+
+
+def test_vectorised_cut_equals_the_reference_cut(monkeypatch):
+    import random
+
+    monkeypatch.setattr(discovery, "BLOCK_CHARS", 500)  # several blocks
+    rng = random.Random(3)
+    alphabet = "林心如电视剧共和国好看北京骄傲的在"
+    texts = ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 30))) for _ in range(400)]
+    counts = discovery.count_ngrams(iter(texts), 4)
+    strong = {g: 1.0 for g in rng.sample(sorted(g for g in counts.counts if len(g) > 1), 60)}
+    expected = Counter(piece for t in texts for piece in discovery.cut(t, strong, 4))
+    assert discovery.fragments(iter(texts), strong, 4, counts.alphabet) == expected
