@@ -76,16 +76,32 @@ class _Alphabet:
         return self.table[codes]
 
 
-def _keys(ids: np.ndarray, k: int, wide: bool) -> np.ndarray:
-    """One key per k-gram window without a separator: uint64 of 16-bit ids, or raw bytes when ``wide``."""
-    win = np.lib.stride_tricks.sliding_window_view(ids, k)
-    win = win[(win != 0).all(1)]
-    if wide:
-        return np.ascontiguousarray(win.astype(np.uint32)).view(np.dtype((np.void, 4 * k))).ravel()
-    key = np.zeros(len(win), np.uint64)
+def _pack(rows: np.ndarray, wide: bool) -> np.ndarray:
+    """One sortable key per row of k character ids: a uint64 of 16-bit ids, or raw bytes when ``wide``."""
+    k = rows.shape[1]
+    if wide or k > 4:
+        return np.ascontiguousarray(rows.astype(np.uint32)).view(np.dtype((np.void, 4 * k))).ravel()
+    key = np.zeros(len(rows), np.uint64)
     for j in range(k):
-        key = (key << np.uint64(16)) | win[:, j].astype(np.uint64)
+        key = (key << np.uint64(16)) | rows[:, j].astype(np.uint64)
     return key
+
+
+def _blocks(texts: Iterable[str], progress: Callable[[int], None] | None) -> Iterable[tuple[str, int]]:
+    """(texts joined by NUL, how many) in blocks of about BLOCK_CHARS characters."""
+    block: list[str] = []
+    size = seen = 0
+    for text in texts:
+        block.append(text)
+        size += len(text) + 1
+        seen += 1
+        if size >= BLOCK_CHARS:
+            yield "\x00".join(block), len(block)
+            block, size = [], 0
+        if progress is not None and seen % 10000 == 0:
+            progress(seen)
+    if block:
+        yield "\x00".join(block), len(block)
 
 
 def _merge(old: tuple[np.ndarray, np.ndarray] | None, keys: np.ndarray, counts: np.ndarray):
@@ -105,17 +121,14 @@ def count_ngrams(texts: Iterable[str], n: int, max_grams: int = 20_000_000,
     Only grams seen at least ``keep_min`` times come back as strings."""
     alphabet = _Alphabet()
     tables: list[tuple[np.ndarray, np.ndarray] | None] = [None] * (n + 1)
-    total, floor, seen = 0, 1, 0
-    block: list[str] = []
-    size = 0
-
-    def flush() -> None:
-        nonlocal floor
-        codes = np.frombuffer("\x00".join(block).encode("utf-32-le"), np.uint32)
-        ids = alphabet.ids(codes)
+    total, floor = 0, 1
+    for text, how_many in _blocks(texts, progress):
+        total += len(text) - (how_many - 1)
+        ids = alphabet.ids(np.frombuffer(text.encode("utf-32-le"), np.uint32))
         wide = len(alphabet.chars) > 65535
         for k in range(1, n + 1):
-            keys, counts = np.unique(_keys(ids, k, wide or k > 4), return_counts=True)
+            win = np.lib.stride_tricks.sliding_window_view(ids, k)
+            keys, counts = np.unique(_pack(win[(win != 0).all(1)], wide), return_counts=True)
             tables[k] = _merge(tables[k], keys, counts)
         if sum(len(t[0]) for t in tables[1:]) > max_grams:  # prune the rare grams, raising the floor as needed
             floor = max(2, floor)
@@ -127,19 +140,6 @@ def count_ngrams(texts: Iterable[str], n: int, max_grams: int = 20_000_000,
                 if sum(map(len, remaining)) <= max_grams // 2 or not remaining:
                     break
                 floor *= 2
-
-    for text in texts:
-        block.append(text)
-        size += len(text) + 1
-        total += len(text)
-        seen += 1
-        if size >= BLOCK_CHARS:
-            flush()
-            block, size = [], 0
-        if progress is not None and seen % 10000 == 0:
-            progress(seen)
-    if block:
-        flush()
     counts: dict[str, int] = {}
     chars = alphabet.chars
     for k in range(1, n + 1):
@@ -157,14 +157,9 @@ def count_ngrams(texts: Iterable[str], n: int, max_grams: int = 20_000_000,
     return NgramCounts(counts, total, floor, alphabet)
 
 
-def _gram_keys(grams: Iterable[str], k: int, alphabet: _Alphabet, wide: bool) -> np.ndarray:
+def _gram_keys(grams: list[str], k: int, alphabet: _Alphabet, wide: bool) -> np.ndarray:
     ids = np.array([[alphabet.table[ord(ch)] for ch in g] for g in grams], np.int64).reshape(-1, k)
-    if wide:
-        return np.ascontiguousarray(ids.astype(np.uint32)).view(np.dtype((np.void, 4 * k))).ravel()
-    key = np.zeros(len(ids), np.uint64)
-    for j in range(k):
-        key = (key << np.uint64(16)) | ids[:, j].astype(np.uint64)
-    return key
+    return _pack(ids, wide)
 
 
 def fragments(texts: Iterable[str], strong: dict[str, float], n: int, alphabet: _Alphabet,
@@ -172,48 +167,24 @@ def fragments(texts: Iterable[str], strong: dict[str, float], n: int, alphabet: 
     """The counts of the pieces :func:`cut` makes of every text, computed a block at a time with numpy:
     a boundary stays joined when a window of G covers it (a difference array over the G windows)."""
     wide = len(alphabet.chars) > 65535
-    g_keys = {k: np.sort(_gram_keys([g for g in strong if len(g) == k], k, alphabet, wide or k > 4))
+    g_keys = {k: np.sort(_gram_keys([g for g in strong if len(g) == k], k, alphabet, wide))
               for k in range(2, n + 1)}
     out: Counter = Counter()
-    block: list[str] = []
-    size = seen = 0
-
-    def flush() -> None:
-        text = "\x00".join(block)
+    for text, _ in _blocks(texts, progress):
         ids = alphabet.ids(np.frombuffer(text.encode("utf-32-le"), np.uint32))
         cover = np.zeros(len(ids) + 1, np.int64)
         for k, keys in g_keys.items():
             if not len(keys) or len(ids) < k:
                 continue
-            win = np.lib.stride_tricks.sliding_window_view(ids, k)
-            if wide or k > 4:
-                w = np.ascontiguousarray(win.astype(np.uint32)).view(np.dtype((np.void, 4 * k))).ravel()
-            else:
-                w = np.zeros(len(win), np.uint64)
-                for j in range(k):
-                    w = (w << np.uint64(16)) | win[:, j].astype(np.uint64)
+            w = _pack(np.lib.stride_tricks.sliding_window_view(ids, k), wide)
             pos = np.searchsorted(keys, w)
             hit = np.nonzero((pos < len(keys)) & (keys[np.minimum(pos, len(keys) - 1)] == w))[0]
             np.add.at(cover, hit, 1)  # boundaries hit … hit + k − 2 are joined
             np.add.at(cover, hit + k - 1, -1)
         joined = np.cumsum(cover)[:len(ids) - 1] > 0  # boundary b lies between characters b and b + 1
         cuts = np.nonzero(~joined)[0] + 1
-        starts = np.r_[0, cuts]
-        ends = np.r_[cuts, len(ids)]
-        pieces = [text[a:b] for a, b in zip(starts.tolist(), ends.tolist())]
+        pieces = (text[a:b] for a, b in zip(np.r_[0, cuts].tolist(), np.r_[cuts, len(ids)].tolist()))
         out.update(p for p in pieces if p != "\x00")
-
-    for text in texts:
-        block.append(text)
-        size += len(text) + 1
-        seen += 1
-        if size >= BLOCK_CHARS:
-            flush()
-            block, size = [], 0
-        if progress is not None and seen % 10000 == 0:
-            progress(seen)
-    if block:
-        flush()
     return out
 
 
