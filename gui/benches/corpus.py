@@ -12,6 +12,7 @@ import pandas as pd
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QThread
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout,
+                               QHeaderView,
                                QLabel, QLineEdit, QProgressBar, QPushButton, QSpinBox, QSplitter, QTableView,
                                QTabWidget, QVBoxLayout, QWidget)
 
@@ -26,14 +27,14 @@ FILTER = "Corpora (*.txt *.gz *.json *.jsonl *.csv);;All files (*)"
 PREVIEW = 20
 
 
-def table_view(model: PandasModel, filter_box: QLineEdit | None = None) -> QTableView:
+def table_view(model: PandasModel, filter_box: QLineEdit | None = None, sortable: bool = True) -> QTableView:
     proxy = sortable_proxy(model)
     proxy.setFilterKeyColumn(0)
     if filter_box is not None:
         filter_box.textChanged.connect(proxy.setFilterFixedString)
     view = QTableView()
     view.setModel(proxy)
-    view.setSortingEnabled(True)
+    view.setSortingEnabled(sortable)
     view.verticalHeader().setVisible(False)
     view.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
     view.horizontalHeader().setStretchLastSection(True)
@@ -118,7 +119,10 @@ class CorpusBench(QWidget):
         bl.addWidget(self.open_task)
         bl.addWidget(self.stats)
         bl.addWidget(QLabel("First documents"))
-        bl.addWidget(table_view(self.preview), 1)
+        preview = table_view(self.preview, sortable=False)  # in the corpus's own order
+        preview.horizontalHeader().setStretchLastSection(False)
+        preview.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        bl.addWidget(preview, 1)
         left = QWidget()
         ll = QVBoxLayout(left)
         ll.setContentsMargins(0, 0, 0, 0)
