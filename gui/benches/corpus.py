@@ -119,10 +119,9 @@ class CorpusBench(QWidget):
         bl.addWidget(self.open_task)
         bl.addWidget(self.stats)
         bl.addWidget(QLabel("First documents"))
-        preview = table_view(self.preview, sortable=False)  # in the corpus's own order
-        preview.horizontalHeader().setStretchLastSection(False)
-        preview.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        bl.addWidget(preview, 1)
+        self.preview_view = table_view(self.preview, sortable=False)  # in the corpus's own order
+        self.preview_view.horizontalHeader().setStretchLastSection(False)
+        bl.addWidget(self.preview_view, 1)
         left = QWidget()
         ll = QVBoxLayout(left)
         ll.setContentsMargins(0, 0, 0, 0)
@@ -311,6 +310,7 @@ class CorpusBench(QWidget):
         self.open_task.status.setText("")
         self.preview.set_frame(pd.DataFrame({"document": [d.text[:80] for d in first],
                                              "label": [d.label for d in first]}))
+        self.preview_view.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
 
     # -- count ---------------------------------------------------------------------------------------
     def count(self) -> None:
