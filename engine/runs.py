@@ -263,3 +263,25 @@ def run_info(path: Path) -> RunInfo:
 def list_runs(workspace: Path | str) -> list[RunInfo]:
     """Every run in ``workspace``, newest first — killed ones too, marked 'interrupted'."""
     return [run_info(p) for p in iter_run_dirs(workspace)]
+
+
+def open_trained(run_dir: Path | str) -> tuple[RunStore, dict[str, Any]]:
+    """A finished or stopped run's store and config, or a UserError saying why it cannot be used."""
+    from engine.errors import UserError
+
+    try:
+        store = RunStore.open(run_dir)
+        return store, store.config()
+    except (OSError, ValueError) as exc:
+        raise UserError(f"{run_dir}: not a readable run folder ({exc})") from exc
+
+
+def trained_state(store: RunStore) -> dict[str, Any]:
+    """The weights to use from a run: best.pt, else last.pt."""
+    from engine.errors import UserError
+
+    name = "best" if store.checkpoint_path("best").is_file() else "last"
+    try:
+        return store.load_checkpoint(name)["task"]
+    except FileNotFoundError as exc:
+        raise UserError(f"{store.path.name}: no checkpoint yet (the run ended before its first epoch)") from exc

@@ -15,31 +15,22 @@ import torch
 
 from engine import params as prm
 from engine.errors import UserError
-from engine.runs import RunStore
+from engine.runs import open_trained, trained_state
 from engine.train.registry import EXPERIMENTS
 
 
 def sample_run(run_dir: Path | str, n: int, seed: int = 0) -> np.ndarray:
     if n < 1:
         raise UserError(f"ask for at least one sample, not {n}")
-    try:
-        store = RunStore.open(run_dir)
-        cfg = store.config()
-    except (OSError, ValueError) as exc:
-        raise UserError(f"{run_dir}: not a readable run folder ({exc})") from exc
+    store, cfg = open_trained(run_dir)
     job = EXPERIMENTS.get(cfg.get("job", ""))
     if job is None or job.restore is None:
         raise UserError(f"{Path(run_dir).name}: a '{cfg.get('job')}' run has no generator to sample from")
     shape = (cfg.get("data") or {}).get("shape")
     if not shape:
         raise UserError(f"{Path(run_dir).name}: the run recorded no data shape (it failed before loading data)")
-    name = "best" if store.checkpoint_path("best").is_file() else "last"
-    try:
-        state = store.load_checkpoint(name)
-    except FileNotFoundError as exc:
-        raise UserError(f"{Path(run_dir).name}: no checkpoint yet, so nothing to sample") from exc
     task = job.restore(prm.from_dict(job.params, cfg["params"]), tuple(shape))
-    task.load_state_dict(state["task"])
+    task.load_state_dict(trained_state(store))
     task.train(False)
     torch.manual_seed(seed)
     out = task.sample(n)

@@ -32,7 +32,7 @@ from engine.errors import UserError
 from engine.jobs import Job, JobContext
 from engine.models.spectra_net import WIDTHS, SpectraNet, f1_loss
 from engine.params import param
-from engine.runs import RunStore
+from engine.runs import open_trained, trained_state
 from engine.spectra import formats, preprocess, synthetic
 from engine.train import setup
 from engine.train.loop import LoopSettings, TrainTask, fit
@@ -243,24 +243,15 @@ def restore(p: SpectraParams, shape: tuple[int, ...], classes: list[str]) -> Spe
 def predict(run_dir: Path | str, source: Path | str, progress=None, stop=None) -> tuple[pd.DataFrame, list]:
     """(table of id, predicted class and one probability column per class; skipped files) for
     every spectrum of ``source`` (a folder, an index or a file), with a trained run's best weights."""
-    try:
-        store = RunStore.open(run_dir)
-        cfg = store.config()
-    except (OSError, ValueError) as exc:
-        raise UserError(f"{run_dir}: not a readable run folder ({exc})") from exc
+    store, cfg = open_trained(run_dir)
     if cfg.get("job") != "spectra":
         raise UserError(f"{Path(run_dir).name}: a '{cfg.get('job')}' run, not a spectral classifier")
     p = prm.from_dict(SpectraParams, cfg["params"])
     classes = (cfg.get("data") or {}).get("classes")
     if not classes:
         raise UserError(f"{Path(run_dir).name}: the run recorded no classes (it failed before loading data)")
-    name = "best" if store.checkpoint_path("best").is_file() else "last"
-    try:
-        state = store.load_checkpoint(name)
-    except FileNotFoundError as exc:
-        raise UserError(f"{Path(run_dir).name}: no checkpoint yet") from exc
     task = restore(p, (), classes)
-    task.load_state_dict(state["task"])
+    task.load_state_dict(trained_state(store))
     task.train(False)
     report = formats.load_any(source, progress, stop)
     x, kept, skipped = preprocess.matrix(report.spectra, None, preprocessing(p))

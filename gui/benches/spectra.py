@@ -203,10 +203,7 @@ class SpectraBench(QWidget):
         self.continuum.toggled.connect(self._preprocessing_changed)
         self.miss_table.clicked.connect(self._show_miss)
         self.controls.start_clicked.connect(self.start)
-        self.controls.pause_clicked.connect(lambda: self.thread and self.thread.control.pause())
-        self.controls.resume_clicked.connect(lambda: self.thread and self.thread.control.resume())
-        self.controls.stop_clicked.connect(lambda: self.thread and self.thread.control.request_stop())
-        self.controls.cancel_clicked.connect(lambda: self.thread and self.thread.control.cancel())
+        self.controls.drive(lambda: self.thread)
         self.predict_button.clicked.connect(self.predict_folder)
         b = self.bridge
         b.progress.connect(lambda e: self.controls.set_progress(e.step, e.total, e.eta, e.epoch))

@@ -7,6 +7,8 @@ the user sees at once that the request was taken.
 
 from __future__ import annotations
 
+from typing import Any, Callable
+
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QGridLayout, QLabel, QProgressBar, QPushButton, QWidget
 
@@ -45,6 +47,13 @@ class RunControls(QWidget):
         self.cancel.clicked.connect(self._on_cancel)
         self.state = ""
         self.set_idle()
+
+    def drive(self, thread: Callable[[], Any]) -> None:
+        """Send Pause, Resume, Stop early and Cancel to the control of whatever job ``thread()`` returns."""
+        self.pause_clicked.connect(lambda: (t := thread()) and t.control.pause())
+        self.resume_clicked.connect(lambda: (t := thread()) and t.control.resume())
+        self.stop_clicked.connect(lambda: (t := thread()) and t.control.request_stop())
+        self.cancel_clicked.connect(lambda: (t := thread()) and t.control.cancel())
 
     # -- states ----------------------------------------------------------
     def set_idle(self) -> None:
