@@ -141,20 +141,21 @@ def count_ngrams(texts: Iterable[str], n: int, max_grams: int = 20_000_000,
                     break
                 floor *= 2
     counts: dict[str, int] = {}
-    chars = alphabet.chars
     for k in range(1, n + 1):
-        if tables[k] is None:
-            continue
-        keys, cnt = tables[k]
-        keep = cnt >= keep_min
-        keys, cnt = keys[keep], cnt[keep]
-        if keys.dtype == np.uint64:
-            ids = np.stack([(keys >> np.uint64(16 * (k - 1 - j))) & np.uint64(0xFFFF) for j in range(k)], 1)
-        else:
-            ids = np.frombuffer(keys.tobytes(), np.uint32).reshape(-1, k)
-        text = np.ascontiguousarray(chars[ids.astype(np.int64)]).view(f"<U{k}").ravel()
-        counts.update(zip(text.tolist(), cnt.tolist()))
+        if tables[k] is not None:
+            keys, cnt = tables[k]
+            keep = cnt >= keep_min
+            counts.update(zip(_unpack(keys[keep], k, alphabet), cnt[keep].tolist()))
     return NgramCounts(counts, total, floor, alphabet)
+
+
+def _unpack(keys: np.ndarray, k: int, alphabet: _Alphabet) -> list[str]:
+    """The k-character strings that :func:`_pack` made keys of."""
+    if keys.dtype == np.uint64:
+        ids = np.stack([(keys >> np.uint64(16 * (k - 1 - j))) & np.uint64(0xFFFF) for j in range(k)], 1)
+    else:
+        ids = np.frombuffer(keys.tobytes(), np.uint32).reshape(-1, k)
+    return np.ascontiguousarray(alphabet.chars[ids.astype(np.int64)]).view(f"<U{k}").ravel().tolist()
 
 
 def _gram_keys(grams: list[str], k: int, alphabet: _Alphabet, wide: bool) -> np.ndarray:
@@ -179,12 +180,19 @@ def fragments(texts: Iterable[str], strong: dict[str, float], n: int, alphabet: 
             w = _pack(np.lib.stride_tricks.sliding_window_view(ids, k), wide)
             pos = np.searchsorted(keys, w)
             hit = np.nonzero((pos < len(keys)) & (keys[np.minimum(pos, len(keys) - 1)] == w))[0]
-            np.add.at(cover, hit, 1)  # boundaries hit … hit + k − 2 are joined
-            np.add.at(cover, hit + k - 1, -1)
+            cover += np.bincount(hit, minlength=len(cover))  # boundaries hit … hit + k − 2 are joined
+            cover -= np.bincount(hit + k - 1, minlength=len(cover))
         joined = np.cumsum(cover)[:len(ids) - 1] > 0  # boundary b lies between characters b and b + 1
         cuts = np.nonzero(~joined)[0] + 1
-        pieces = (text[a:b] for a, b in zip(np.r_[0, cuts].tolist(), np.r_[cuts, len(ids)].tolist()))
-        out.update(p for p in pieces if p != "\x00")
+        starts, ends = np.r_[0, cuts], np.r_[cuts, len(ids)]
+        lengths = ends - starts
+        real = ids[starts] != 0  # a separator stands alone between two cut boundaries
+        for k in range(1, n + 1):  # short pieces, the most, counted as packed keys
+            at = starts[real & (lengths == k)]
+            keys, cnt = np.unique(_pack(ids[at[:, None] + np.arange(k)], wide), return_counts=True)
+            out.update(dict(zip(_unpack(keys, k, alphabet), cnt.tolist())))
+        for a, b in zip(starts[real & (lengths > n)].tolist(), ends[real & (lengths > n)].tolist()):
+            out[text[a:b]] += 1
     return out
 
 
