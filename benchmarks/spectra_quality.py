@@ -20,13 +20,13 @@ import time
 
 import common  # noqa: F401 - sets the path
 
-import numpy as np
 import torch
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score
 
 from engine import events as ev
 from engine.jobs import execute
+from engine.data.images import split_indices
 from engine.train import spectra
 
 
@@ -39,9 +39,7 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     p = spectra.SpectraParams(width=args.width, steps_per_epoch=args.steps, ce_epochs=6, f1_epochs=3, device="cpu")
     data, _ = spectra.load_labelled(p)
-    order = np.random.default_rng(p.seed).permutation(len(data.y))
-    n_val = int(round(len(order) * p.val_fraction))
-    val, train = order[:n_val], order[n_val:]
+    train, val = split_indices(len(data.y), p.val_fraction, p.seed, "synthetic")  # the job's own split
     t0 = time.perf_counter()
     logistic = LogisticRegression(max_iter=2000).fit(data.x[train], data.y[train])
     base = f1_score(data.y[val], logistic.predict(data.x[val]), average="macro")
@@ -55,7 +53,7 @@ def main() -> None:
     last = [a.payload for a in sink.of(ev.Artifact) if a.kind == "confusion"][-1]
     f1 = [e.values["macro_f1"] for e in sink.of(ev.Metrics) if e.phase == "val"]
     cm, classes = last["matrix"], [str(c) for c in last["classes"]]
-    print(f"synthetic demo set, {len(data.y):,} spectra, {n_val} held out; {args.threads} CPU thread(s)")
+    print(f"synthetic demo set, {len(data.y):,} spectra, {len(val)} held out; {args.threads} CPU thread(s)")
     print(f"  logistic regression   macro-F1 {base:.3f}   ({base_s:.0f} s)")
     print(f"  Conv1D (width {args.width})     macro-F1 {f1[-1]:.3f} at the end, best {max(f1):.3f}   "
           f"({ours_s:.0f} s, {out.summary.get('epochs')} epochs)")

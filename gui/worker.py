@@ -63,3 +63,27 @@ class CallThread(QThread):
             self.failed.emit(message, traceback.format_exc())
             return
         self.done.emit(result)
+
+
+class KeptThreads:
+    """The background threads a bench started, held until they end (a running QThread must not be
+    collected), and stopped together when the window closes."""
+
+    def __init__(self) -> None:
+        self.threads: set[QThread] = set()
+
+    def start(self, thread: QThread) -> None:
+        self.threads.add(thread)
+        thread.finished.connect(lambda: self.threads.discard(thread))
+        thread.start()
+
+    def shutdown(self, wait_ms: int, *more: QThread | None) -> None:
+        """Cancel jobs, ask calls to stop, and wait for each (``more``: threads held elsewhere)."""
+        for t in [*more, *self.threads]:
+            if t is None:
+                continue
+            if isinstance(t, JobThread):
+                t.control.cancel()
+            elif isinstance(t, CallThread):
+                t.stop_requested = True
+            t.wait(wait_ms)

@@ -224,14 +224,18 @@ class Split:
     y_val: np.ndarray
 
 
-def split(data: ImageSet, val_fraction: float, seed: int) -> Split:
-    """A seeded random train/validation split; at least one image on each side."""
-    n = len(data.x)
+def split_indices(n: int, val_fraction: float, seed: int, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """(train, validation) indices of a seeded random split; at least one sample on each side."""
     if n < 2:
-        raise DataError(f"{data.name}: {n} image(s); at least 2 are needed to train and validate")
+        raise DataError(f"{name}: {n} sample(s); at least 2 are needed to train and validate")
     n_val = min(max(1, int(round(n * val_fraction))), n - 1)
-    perm = torch.from_numpy(np.random.default_rng(seed).permutation(n))
-    v, t = perm[:n_val], perm[n_val:]
+    perm = np.random.default_rng(seed).permutation(n)
+    return perm[n_val:], perm[:n_val]
+
+
+def split(data: ImageSet, val_fraction: float, seed: int) -> Split:
+    """A seeded random train/validation split of the images."""
+    t, v = (torch.from_numpy(i) for i in split_indices(len(data.x), val_fraction, seed, data.name))
     with warnings.catch_warnings():  # read-only views: index_select below only reads them
         warnings.filterwarnings("ignore", "The given NumPy array is not writable")
         x, y = torch.from_numpy(data.x), torch.from_numpy(data.y)

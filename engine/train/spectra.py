@@ -26,7 +26,7 @@ import torch.nn.functional as F
 
 from engine import params as prm
 from engine.data import DataError
-from engine.data.images import Split
+from engine.data.images import Split, split_indices
 from engine.devices import DEVICE_CHOICES
 from engine.errors import UserError
 from engine.jobs import Job, JobContext
@@ -221,11 +221,7 @@ def run(p: SpectraParams, ctx: JobContext) -> dict[str, Any]:
     data, fp = load_labelled(p, stop=lambda: ctx.control.stop_requested)
     for name, why in data.skipped[:20]:
         ctx.log(f"skipped {name}: {why}", "warning")
-    n = len(data.y)
-    rng = np.random.default_rng(p.seed)
-    order = rng.permutation(n)
-    n_val = min(max(1, int(round(n * p.val_fraction))), n - 1) if n > 1 else 0
-    val, train = order[:n_val], order[n_val:]
+    train, val = split_indices(len(data.y), p.val_fraction, p.seed, fp["name"])
     parts = Split(data.x[train], data.y[train], data.x[val], data.y[val])
     counts = ", ".join(f"{c} {int((data.y == i).sum())}" for i, c in enumerate(data.classes))
     setup.begin(ctx, choice, parts, fp, p.seed, f"Conv1D spectral classifier ({counts})")

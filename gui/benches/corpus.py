@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, QThread
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout,
                                QHeaderView,
                                QLabel, QLineEdit, QProgressBar, QPushButton, QSpinBox, QSplitter, QTableView,
@@ -18,10 +18,11 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog
 
 from engine.corpus import counting, discovery, evaluate, min_entropy, readers
 from gui.widgets.export import ExportButton
+from gui.widgets.layout import side_by_side_panes
 from gui.widgets.message_bar import MessageBar
 from gui.widgets.source_picker import SourcePicker
 from gui.widgets.table import PandasModel, sortable_proxy
-from gui.worker import CallThread
+from gui.worker import CallThread, KeptThreads
 
 FILTER = "Corpora (*.txt *.gz *.json *.jsonl *.csv);;All files (*)"
 PREVIEW = 20
@@ -39,6 +40,15 @@ def table_view(model: PandasModel, filter_box: QLineEdit | None = None, sortable
     view.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
     view.horizontalHeader().setStretchLastSection(True)
     return view
+
+
+def options_row(*widgets: QWidget) -> QHBoxLayout:
+    """Widgets in a row, packed to the left."""
+    row = QHBoxLayout()
+    for w in widgets:
+        row.addWidget(w)
+    row.addStretch(1)
+    return row
 
 
 class Task(QWidget):
@@ -97,7 +107,7 @@ class CorpusBench(QWidget):
         self.workspace = workspace
         self.result: tuple | None = None  # (words, counts, strong) of the last discovery
         self.lexicon: dict[str, int] = {}
-        self._threads: set[QThread] = set()
+        self.background = KeptThreads()
 
         # -- left: the corpus ------------------------------------------------------
         self.messages = MessageBar()
@@ -148,11 +158,8 @@ class CorpusBench(QWidget):
         self.zipf.setLabel("bottom", "rank")
         self.zipf.setLabel("left", "frequency")
         self.zipf_curve = self.zipf.plot(pen=pg.mkPen("#4e79a7", width=1.5))
-        opts = QHBoxLayout()
-        for w in (QLabel("Tokenizer"), self.tokenizer, self.hmm, QLabel("n-gram ≤"), self.ngram, QLabel("Processes"),
-                  self.workers):
-            opts.addWidget(w)
-        opts.addStretch(1)
+        opts = options_row(QLabel("Tokenizer"), self.tokenizer, self.hmm, QLabel("n-gram ≤"), self.ngram,
+                           QLabel("Processes"), self.workers)
         freq_tab = QWidget()
         fl = QVBoxLayout(freq_tab)
         fl.addLayout(opts)
@@ -190,11 +197,9 @@ class CorpusBench(QWidget):
         self.words_filter = QLineEdit()
         self.words_filter.setPlaceholderText("filter words…")
         self.words_note = QLabel("")
-        wopts = QHBoxLayout()
-        for w in (QLabel("n"), self.n, QLabel("min count"), self.min_count, QLabel("ln cohesion ≥  2-gram"),
-                  self.thresholds[0], QLabel("3-gram"), self.thresholds[1], QLabel("4-gram+"), self.thresholds[2]):
-            wopts.addWidget(w)
-        wopts.addStretch(1)
+        wopts = options_row(QLabel("n"), self.n, QLabel("min count"), self.min_count, QLabel("ln cohesion ≥  2-gram"),
+                            self.thresholds[0], QLabel("3-gram"), self.thresholds[1], QLabel("4-gram+"),
+                            self.thresholds[2])
         words_tab = QWidget()
         wl = QVBoxLayout(words_tab)
         wl.addLayout(wopts)
@@ -237,15 +242,8 @@ class CorpusBench(QWidget):
         self.tabs.addTab(freq_tab, "Frequencies")
         self.tabs.addTab(words_tab, "New words")
         self.tabs.addTab(seg_tab, "Segment")
-        self.splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.splitter.addWidget(left)
-        self.splitter.addWidget(self.tabs)
-        self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([380, 1000])
+        self.splitter = side_by_side_panes(self, left, self.tabs, 380)
         self.splitters = {"main": self.splitter, "frequencies": split}
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(self.splitter)
 
         self.open_task.button.clicked.connect(self.open)
         self.count_task.button.clicked.connect(self.count)
@@ -386,8 +384,9 @@ class CorpusBench(QWidget):
             return
         words, counts, strong, first = self.result
         p = self.params()
-        self._show_words(discovery.refilter(words, strong, counts, discovery.DiscoveryParams(
-            first.n, max(p.min_count, first.min_count), tuple(max(a, b) for a, b in zip(p.thresholds, first.thresholds)))))
+        tighter = discovery.DiscoveryParams(first.n, max(p.min_count, first.min_count),
+                                            tuple(max(a, b) for a, b in zip(p.thresholds, first.thresholds)))
+        self._show_words(discovery.refilter(words, strong, counts, tighter))
 
     # -- segment and evaluate ----------------------------------------------------------------------------
     def build_lexicon(self) -> None:
@@ -424,7 +423,8 @@ class CorpusBench(QWidget):
         if not self.lexicon:
             self._failed("Discover words or build a lexicon first.")
             return
-        path, _ = QFileDialog.getOpenFileName(self, "Gold-segmented file (PKU format)", "", "Text (*.txt *.utf8);;All (*)")
+        path, _ = QFileDialog.getOpenFileName(self, "Gold-segmented file (PKU format)", "",
+                                              "Text (*.txt *.utf8);;All (*)")
         if not path:
             return
         lexicon = dict(self.lexicon)
@@ -437,9 +437,7 @@ class CorpusBench(QWidget):
             f"P {s.precision:.3f}   R {s.recall:.3f}   F1 {s.f1:.3f}   ({s.gold_words:,} gold words; jieba with "
             f"this lexicon alone, HMM off)"))
         thread.failed.connect(self._failed)
-        self._threads.add(thread)
-        thread.finished.connect(lambda: self._threads.discard(thread))
-        thread.start()
+        self.background.start(thread)
 
     # -- bench protocol ------------------------------------------------------------------------------------
     @property
@@ -450,10 +448,6 @@ class CorpusBench(QWidget):
         self.workspace = workspace
 
     def shutdown(self, wait_ms: int = 10000) -> None:
-        for task in (self.open_task, self.count_task, self.discover_task, self.build_task):
-            task.stop()
-            if task.thread is not None:
-                task.thread.wait(wait_ms)
-        for t in list(self._threads):
-            t.wait(wait_ms)
+        tasks = (self.open_task, self.count_task, self.discover_task, self.build_task)
+        self.background.shutdown(wait_ms, *(task.thread for task in tasks))
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from PySide6.QtCore import Qt, QThread, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (QComboBox, QFormLayout, QGroupBox, QInputDialog, QLabel, QPushButton,
                                QScrollArea, QSplitter, QVBoxLayout, QWidget)
@@ -25,6 +25,7 @@ from gui.widgets.bars import BarPanel
 from gui.widgets.export import ask_save_path
 from gui.widgets.field import FieldPanel
 from gui.widgets.image_grid import ImagePanel, mosaic, side_by_side
+from gui.widgets.layout import side_by_side_panes
 from gui.widgets.live_plot import MetricsPanel
 from gui.widgets.message_bar import MessageBar
 from gui.widgets.params_form import ParamsForm
@@ -32,7 +33,7 @@ from gui.widgets.run_controls import RunControls
 from gui.widgets.run_list import RunList
 from gui.widgets.scatter import LabelScatter
 from gui.widgets.source_picker import SourcePicker
-from gui.worker import CallThread, JobThread
+from gui.worker import CallThread, JobThread, KeptThreads
 
 DATA_FILTER = "Image data (*.npz *idx*ubyte* *.gz *.idx);;All files (*)"
 
@@ -59,7 +60,7 @@ class ModelsBench(QWidget):
         self.form: ParamsForm | None = None
         self.data_ok = False
         self._drawn: set[str] = set()  # picture kinds the current run has drawn
-        self._threads: set[QThread] = set()  # one-off background calls, held until they end
+        self.background = KeptThreads()  # one-off background calls
 
         # left column: data, model, controls, runs
         self.messages = MessageBar()
@@ -122,16 +123,8 @@ class ModelsBench(QWidget):
         right.addWidget(pictures)
         right.setStretchFactor(0, 1)
         right.setStretchFactor(1, 1)
-        self.splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.splitter.addWidget(left_split)
-        self.splitter.addWidget(right)
-        self.splitter.setStretchFactor(0, 0)
-        self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([380, 900])
+        self.splitter = side_by_side_panes(self, left_split, right, 380)
         self.splitters = {"main": self.splitter, "left": left_split, "right": right, "pictures": pictures}
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(self.splitter)
 
         # wiring
         self.experiment.currentIndexChanged.connect(self._build_form)
@@ -206,7 +199,7 @@ class ModelsBench(QWidget):
         thread = CallThread(draw)
         thread.done.connect(self.messages.info)
         thread.failed.connect(self.messages.error)
-        self._keep(thread)
+        self.background.start(thread)
 
     # -- data ------------------------------------------------------------------
     def preview_data(self, source: str) -> None:
@@ -217,7 +210,7 @@ class ModelsBench(QWidget):
         thread.done.connect(self._preview_done)
         thread.failed.connect(lambda message, details: source == self.picker.source()
                               and self._preview_failed(message, details))
-        self._keep(thread)
+        self.background.start(thread)
 
     def _preview_done(self, result: tuple[str, str]) -> None:
         source, summary = result
@@ -244,13 +237,7 @@ class ModelsBench(QWidget):
         thread.done.connect(lambda _: (self.picker.set_source("mnist"), self.preview_data("mnist")))
         thread.failed.connect(self._preview_failed)
         thread.finished.connect(lambda: (self.download.setEnabled(True), self.download.setText("Download MNIST")))
-        self._keep(thread)
-
-    def _keep(self, thread: QThread) -> None:
-        """Hold a reference until the thread ends (a running QThread must not be collected)."""
-        self._threads.add(thread)
-        thread.finished.connect(lambda: self._threads.discard(thread))
-        thread.start()
+        self.background.start(thread)
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt API
         if event.mimeData().hasUrls():
@@ -327,11 +314,7 @@ class ModelsBench(QWidget):
 
     def shutdown(self, wait_ms: int = 10000) -> None:
         """Cancel a running job and wait for it (closing the window)."""
-        for t in [self.thread, *self._threads]:
-            if t is not None:
-                if isinstance(t, JobThread):
-                    t.control.cancel()
-                t.wait(wait_ms)
+        self.background.shutdown(wait_ms, self.thread)
 
     # -- events ------------------------------------------------------------------
     def _on_started(self, e: ev.Started) -> None:
@@ -352,7 +335,8 @@ class ModelsBench(QWidget):
         elif a.kind == "scatter":
             axes = tuple(str(s) for s in p.get("axes", ("", "")))
             names = [str(n) for n in p["names"]] if "names" in p else None
-            self.latent.set_points(p["points"], p["labels"], axes, names, str(p.get("title", "Latent space (validation)")))
+            title = str(p.get("title", "Latent space (validation)"))
+            self.latent.set_points(p["points"], p["labels"], axes, names, title)
         elif a.kind == "image_grid":
             title = str(p.get("title", "Decoded manifold"))
             if "colormap" in p:  # values, not grey pixels: transparent gaps between tiles

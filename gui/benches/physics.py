@@ -17,6 +17,7 @@ from engine import params as prm
 from engine.physics import ellipses, rope
 from gui.widgets.export import ask_save_path
 from gui.widgets.latest import LatestRunner
+from gui.widgets.layout import side_by_side_panes
 from gui.widgets.message_bar import MessageBar
 from gui.widgets.params_form import ParamsForm
 from gui.widgets.wire3d import WireView
@@ -59,14 +60,7 @@ class SolverPanel(QWidget):
         ll.addWidget(self.summary)
         ll.addWidget(self.exports)
         ll.addStretch(1)
-        self.splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.splitter.addWidget(left)
-        self.splitter.addWidget(self.pictures())
-        self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([340, 900])
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.splitter)
+        self.splitter = side_by_side_panes(self, left, self.pictures(), 340, margin=0)
         self.form.changed.connect(self.request)
         self.runner.result.connect(self._solved)
         self.runner.error.connect(self._failed)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from PySide6.QtCore import Qt, QThread
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QCheckBox, QDoubleSpinBox, QFileDialog, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
                                QMessageBox, QProgressBar, QPushButton, QScrollArea, QSlider, QSplitter, QTableView,
                                QTabWidget, QVBoxLayout, QWidget)
@@ -20,6 +20,7 @@ from engine.train import spectra as job
 from gui.bridge import EngineBridge
 from gui.widgets.bars import BarPanel
 from gui.widgets.export import ask_save_path
+from gui.widgets.layout import side_by_side_panes
 from gui.widgets.live_plot import MetricsPanel
 from gui.widgets.message_bar import MessageBar
 from gui.widgets.params_form import ParamsForm
@@ -27,7 +28,7 @@ from gui.widgets.run_controls import RunControls
 from gui.widgets.source_picker import SourcePicker
 from gui.widgets.spectrum_view import ClassMeans, ConfusionView, SpectrumView
 from gui.widgets.table import PandasModel, sortable_proxy
-from gui.worker import CallThread, JobThread
+from gui.worker import CallThread, JobThread, KeptThreads
 
 FILTER = "Spectra (*.fits *.fit *.fits.gz *.csv *.txt *.npz);;All files (*)"
 Z_STEPS = 1000  # slider steps per unit of redshift
@@ -52,7 +53,7 @@ class SpectraBench(QWidget):
         self.loader: CallThread | None = None
         self.thread: JobThread | None = None
         self.current_run: Path | None = None
-        self._threads: set[QThread] = set()
+        self.background = KeptThreads()
         self.bridge = EngineBridge(self)
 
         # -- left: data, preprocessing, the list --------------------------------
@@ -178,16 +179,9 @@ class SpectraBench(QWidget):
         self.tabs.addTab(browse, "Browse")
         self.tabs.addTab(self.means, "Class means")
         self.tabs.addTab(train, "Train")
-        self.splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.splitter.addWidget(left)
-        self.splitter.addWidget(self.tabs)
-        self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([360, 1000])
+        self.splitter = side_by_side_panes(self, left, self.tabs, 360)
         self.splitters = {"main": self.splitter, "views": views, "train": train, "watch": watch,
                           "results": results}
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(self.splitter)
 
         # -- wiring ---------------------------------------------------------------------
         self.load_button.clicked.connect(self.load)
@@ -238,7 +232,8 @@ class SpectraBench(QWidget):
             return loaded, labelled, x, kept
 
         thread = CallThread(work)
-        thread.progressed.connect(lambda text, f: (self.load_bar.setValue(int(f * 1000)), self.load_bar.setFormat(text)))
+        thread.progressed.connect(lambda text, f: (self.load_bar.setValue(int(f * 1000)),
+                                                   self.load_bar.setFormat(text)))
         thread.done.connect(lambda result: self._loaded(source, *result))
         thread.failed.connect(lambda message, details: self.messages.error(message, details))
         thread.finished.connect(self._load_ended)
@@ -248,7 +243,7 @@ class SpectraBench(QWidget):
         self.load_bar.setFormat("reading…")
         self.load_button.setEnabled(False)
         self.cancel_load.setEnabled(True)
-        self._keep(thread)
+        self.background.start(thread)
 
     def _cancel_load(self) -> None:
         if self.loader is not None:
@@ -287,11 +282,6 @@ class SpectraBench(QWidget):
                           f"{len(self.skipped)} file(s) were skipped; the rest loaded.", parent=self)
         box.setDetailedText("\n".join(f"{name}: {why}" for name, why in self.skipped))
         box.exec()
-
-    def _keep(self, thread: QThread) -> None:
-        self._threads.add(thread)
-        thread.finished.connect(lambda: self._threads.discard(thread))
-        thread.start()
 
     # -- browsing ------------------------------------------------------------------------
     def _show_row(self, row: int) -> None:
@@ -406,16 +396,10 @@ class SpectraBench(QWidget):
         thread = CallThread(work)
         thread.done.connect(self.messages.info)
         thread.failed.connect(self.messages.error)
-        self._keep(thread)
+        self.background.start(thread)
 
     def set_workspace(self, workspace: Path) -> None:
         self.workspace = workspace
 
     def shutdown(self, wait_ms: int = 10000) -> None:
-        if self.loader is not None:
-            self.loader.stop_requested = True
-        for t in [self.thread, *self._threads]:
-            if t is not None:
-                if isinstance(t, JobThread):
-                    t.control.cancel()
-                t.wait(wait_ms)
+        self.background.shutdown(wait_ms, self.thread)  # the loader is one of the background calls
