@@ -11,7 +11,7 @@ def main(argv: list[str] | None = None) -> int:
         from gui.app import run_gui
 
         return run_gui()
-    from engine.cli import main as cli_main
+    from cli.main import main as cli_main
 
     return cli_main(argv)
 

@@ -34,10 +34,13 @@ class Started(Event):
 
 @dataclass(frozen=True)
 class Progress(Event):
-    total: int
-    epoch: int
+    """``step`` of ``total`` (None: not known); ``epoch`` for training, ``text`` for other work."""
+
+    total: int | None
     elapsed: float
     eta: float | None
+    epoch: int | None = None
+    text: str = ""
 
 
 @dataclass(frozen=True)
@@ -101,3 +104,9 @@ class ListSink:
     def of(self, kind: type) -> list:
         with self._lock:
             return [e for e in self.events if isinstance(e, kind)]
+
+
+def format_duration(seconds: float) -> str:
+    """m:ss, or h:mm:ss from an hour: how progress bars print an ETA."""
+    s = int(round(seconds))
+    return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"

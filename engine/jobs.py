@@ -21,6 +21,7 @@ from engine import params as prm
 from engine.control import Cancelled, RunControl
 from engine.errors import UserError
 from engine.runs import RunStore
+from engine.tasks import TaskContext
 
 
 def default_workspace() -> Path:
@@ -46,27 +47,32 @@ class Job:
     restore: Callable[[Any, tuple[int, ...]], Any] | None = None
 
 
-class JobContext:
-    """What a running job sees: its run folder, its control, and ``emit``."""
+class JobContext(TaskContext):
+    """What a running job sees: its run folder, its control, and ``emit``.
+
+    It is a task context too, so the work a job does before its loop (loading
+    10,000 spectra) reports progress and answers Cancel the way any task does."""
 
     def __init__(self, run_id: str, store: RunStore, control: RunControl, sinks: Iterable[ev.Sink],
                  resume: dict[str, Any] | None = None) -> None:
+        super().__init__(control, on_progress=self._task_progress, on_log=self._emit_log, interval=0.25)
         self.run_id = run_id
         self.store = store
-        self.control = control
         self.resume = resume
         self._sinks = list(sinks)
         self.step = 0
+        self._t0 = time.monotonic()
+
+    def _task_progress(self, done: float, total: float | None, text: str) -> None:
+        self.emit(ev.Progress(self.run_id, int(done), None if total is None else int(total),
+                              time.monotonic() - self._t0, None, text=text))
+
+    def _emit_log(self, level: str, message: str) -> None:
+        self.emit(ev.Log(self.run_id, self.step, level, message))
 
     def emit(self, event: ev.Event) -> None:
         for sink in self._sinks:
             sink(event)
-
-    def checkpoint(self) -> None:
-        self.control.checkpoint()
-
-    def log(self, message: str, level: str = "info") -> None:
-        self.emit(ev.Log(self.run_id, self.step, level, message))
 
     def metrics(self, phase: str, epoch: int, values: Mapping[str, float]) -> None:
         self.emit(ev.Metrics(self.run_id, self.step, phase, epoch, dict(values)))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import math
 import typing
 from dataclasses import dataclass
 from typing import Any, Sequence
@@ -28,13 +29,26 @@ def param(
     label: str | None = None,
     gui: bool = True,
     slider: tuple[float, float] | None = None,
+    positional: bool = False,
+    group: str = "",
 ) -> Any:
     """Declare a job parameter: a dataclass field with its documentation.
 
-    ``slider`` is the range a GUI slider spans (values outside it can still be typed)."""
+    ``slider`` is the range a GUI slider spans (values outside it can still be typed);
+    ``positional`` makes it a positional argument of the CLI verb (an input file)."""
     meta = {"help": help, "choices": tuple(choices) if choices else None,
-            "minimum": minimum, "maximum": maximum, "label": label, "gui": gui, "slider": slider}
+            "minimum": minimum, "maximum": maximum, "label": label, "gui": gui, "slider": slider,
+            "positional": positional, "group": group}
     return dataclasses.field(default=default, metadata=meta)
+
+
+def like(cls: type, name: str, default: Any, **changes: Any) -> Any:
+    """The field ``name`` of ``cls`` with another default (and optionally other metadata).
+
+    A job that inherits shared fields (:class:`engine.train.params.TrainParams`) changes
+    its defaults with this instead of declaring the field again."""
+    base = {f.name: f for f in dataclasses.fields(cls)}[name]
+    return dataclasses.field(default=default, metadata={**base.metadata, **changes})
 
 
 @dataclass(frozen=True)
@@ -49,6 +63,8 @@ class ParamSpec:
     label: str
     gui: bool
     slider: tuple[float, float] | None = None
+    positional: bool = False
+    group: str = ""
 
     @property
     def flag(self) -> str:
@@ -56,7 +72,8 @@ class ParamSpec:
 
 
 def specs(cls: type) -> list[ParamSpec]:
-    """The parameter specs of a params dataclass, in declaration order."""
+    """The parameter specs of a params dataclass: its own fields in declaration order, then
+    those of a shared group (the training fields), so a form shows what is particular first."""
     hints = typing.get_type_hints(cls)
     out = []
     for f in dataclasses.fields(cls):
@@ -65,14 +82,19 @@ def specs(cls: type) -> list[ParamSpec]:
             name=f.name, type=hints[f.name], default=f.default, help=m.get("help", ""),
             choices=m.get("choices"), minimum=m.get("minimum"), maximum=m.get("maximum"),
             label=m.get("label") or f.name.replace("_", " ").capitalize(), gui=m.get("gui", True),
-            slider=m.get("slider")))
-    return out
+            slider=m.get("slider"), positional=m.get("positional", False), group=m.get("group", "")))
+    return [s for s in out if not s.group] + [s for s in out if s.group]
 
 
 def check(params: Any) -> None:
     """Raise :class:`ParamError` naming the first field outside its declaration."""
     for s in specs(type(params)):
         value = getattr(params, s.name)
+        if s.type in (int, float):
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise ParamError(f"{s.name} must be a number; got {value!r}")
+            if not math.isfinite(value):
+                raise ParamError(f"{s.name} must be a finite number; got {value}")
         if s.choices is not None and value not in s.choices:
             raise ParamError(f"{s.name} must be one of {', '.join(map(str, s.choices))}; got {value!r}")
         if s.minimum is not None and value < s.minimum:
@@ -107,6 +129,9 @@ def _coerce(kind: type, value: Any) -> Any:
 def add_arguments(parser: argparse.ArgumentParser, cls: type) -> None:
     """Add one ``--flag`` per field, documented from the declaration."""
     for s in specs(cls):
+        if s.positional:
+            parser.add_argument(s.name, type=s.type, help=s.help, metavar=s.name.upper())
+            continue
         extra = []
         if s.minimum is not None or s.maximum is not None:
             extra.append(f"range {s.minimum if s.minimum is not None else '-∞'}…"

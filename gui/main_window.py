@@ -11,13 +11,8 @@ from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QListWidget, QM
                                QStackedWidget, QWidget)
 
 from engine import devices
+from gui import benches as bench_registry
 from gui import settings
-from gui.benches.models import ModelsBench
-from gui.benches.corpus import CorpusBench
-from gui.benches.physics import PhysicsBench
-from gui.benches.spectra import SpectraBench
-
-BENCHES = (ModelsBench, SpectraBench, CorpusBench, PhysicsBench)
 
 
 class MainWindow(QMainWindow):
@@ -31,11 +26,11 @@ class MainWindow(QMainWindow):
         self.nav.setStyleSheet("#benchNav { font-size: 11pt; } #benchNav::item { padding: 8px 6px; }")
         self.stack = QStackedWidget()
         self.benches = []
-        for cls in BENCHES:
-            bench = cls(self.workspace)
+        for title, target in bench_registry.BENCHES:
+            bench = bench_registry.load(target)(self.workspace)
             self.benches.append(bench)
             self.stack.addWidget(bench)
-            self.nav.addItem(cls.title)
+            self.nav.addItem(title)
         self.nav.currentRowChanged.connect(self.stack.setCurrentIndex)
         self.nav.setCurrentRow(0)
         central = QWidget()

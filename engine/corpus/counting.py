@@ -19,14 +19,15 @@ Tokenisers:
 from __future__ import annotations
 
 import re
-from collections import Counter
-from concurrent.futures import ProcessPoolExecutor
+from collections import Counter, deque
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from engine.corpus.readers import Document
+from engine.io import atomic_open
+from engine.tasks import TaskContext
 
 BATCH = 1000
 TOKENIZERS = ("jieba", "chars", "ngrams")
@@ -82,9 +83,19 @@ def batches(docs: Iterable[Document], size: int = BATCH) -> Iterator[list[str]]:
         yield batch
 
 
+def _ignore_sigint() -> None:
+    """Workers leave Ctrl-C to their parent, which cancels them (a terminal sends SIGINT to the
+    whole process group: workers that took it printed tracebacks and could hang the parent)."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def count(docs: Iterable[Document], tokenizer: Tokenizer, workers: int = 1,
-          progress: Callable[[int], None] | None = None, stop: Callable[[], bool] | None = None) -> Counter:
-    """Token counts of every document; ``progress(documents done)``; ``stop()`` → KeyboardInterrupt."""
+          ctx: TaskContext | None = None) -> Counter:
+    """Token counts of every document.  ``ctx`` gets progress in documents and is checked
+    between batches; on cancel the worker processes are terminated, none is left behind."""
+    ctx = ctx or TaskContext()
     total: Counter = Counter()
     done = 0
 
@@ -92,29 +103,40 @@ def count(docs: Iterable[Document], tokenizer: Tokenizer, workers: int = 1,
         nonlocal done
         total.update(part)
         done += n
-        if progress is not None:
-            progress(done)
+        ctx.progress(done, None, f"{done:,} documents counted")
 
     if workers <= 1:
         for batch in batches(docs):
-            if stop is not None and stop():
-                raise KeyboardInterrupt
+            ctx.checkpoint()
             take(count_batch(batch, tokenizer), len(batch))
         return total
     import multiprocessing as mp
 
-    with ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn")) as pool:
-        pending: list = []
+    pool = mp.get_context("spawn").Pool(workers, initializer=_ignore_sigint)
+    try:
+        pending: deque = deque()
         for batch in batches(docs):
-            if stop is not None and stop():
-                raise KeyboardInterrupt
-            pending.append((pool.submit(count_batch, batch, tokenizer), len(batch)))
+            ctx.checkpoint()
+            pending.append((pool.apply_async(count_batch, (batch, tokenizer)), len(batch)))
             while len(pending) > 2 * workers:  # bounded memory: at most a few batches in flight
-                future, n = pending.pop(0)
-                take(future.result(), n)
-        for future, n in pending:
-            take(future.result(), n)
+                future, n = pending.popleft()
+                take(_result(future, ctx), n)
+        while pending:
+            future, n = pending.popleft()
+            take(_result(future, ctx), n)
+        pool.close()
+    finally:
+        pool.terminate()  # a no-op after close() and the last result; kills workers on cancel or error
+        pool.join()
     return total
+
+
+def _result(future, ctx: TaskContext) -> Counter:
+    """Wait for a batch's counts, answering Cancel while waiting."""
+    while not future.ready():
+        ctx.checkpoint()
+        future.wait(0.05)
+    return future.get()
 
 
 def naive_count(docs: Iterable[Document], tokenizer: Tokenizer) -> dict[str, int]:
@@ -128,14 +150,6 @@ def naive_count(docs: Iterable[Document], tokenizer: Tokenizer) -> dict[str, int
 
 def write_table(counts: Counter, out: Path | str) -> None:
     """TSV of token and count, most frequent first (ties by token), written atomically."""
-    import os
-
-    out = Path(out)
-    tmp = out.with_name(out.name + ".part")
-    try:
-        with open(tmp, "w", encoding="utf-8") as f:
-            for token, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
-                f.write(f"{token}\t{n}\n")
-        os.replace(tmp, out)
-    finally:
-        tmp.unlink(missing_ok=True)
+    with atomic_open(out) as f:
+        for token, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+            f.write(f"{token}\t{n}\n")

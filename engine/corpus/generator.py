@@ -28,13 +28,14 @@ def vocabulary(rng: np.random.Generator, size: int = 50_000, chars: int = 5_000)
     return np.array(sorted(words, key=lambda w: (len(w), w)))[rng.permutation(len(words))]
 
 
-def write(path: Path | str, megabytes: float, seed: int = 0) -> Path:
-    """Write about ``megabytes`` MB of UTF-8 text and return the path."""
+def write(path: Path | str, megabytes: float = 0.0, seed: int = 0, characters: int = 0) -> Path:
+    """Write about ``megabytes`` MB of UTF-8 text (or, when given, exactly ``characters``
+    characters, punctuation and line ends included) and return the path."""
     rng = np.random.default_rng(seed)
     vocab = vocabulary(rng)
     p = 1.0 / np.arange(1, len(vocab) + 1) ** 1.1
     p /= p.sum()
-    target = int(megabytes * 1e6)
+    target = characters or int(megabytes * 1e6)
     written = 0
     path = Path(path)
     with open(path, "w", encoding="utf-8") as f:
@@ -49,6 +50,8 @@ def write(path: Path | str, megabytes: float, seed: int = 0) -> Path:
                     pos += n
                 lines.append("".join(sentences))
             block = "\n".join(lines) + "\n"
+            if characters:
+                block = block[:target - written]
             f.write(block)
-            written += len(block.encode("utf-8"))
+            written += len(block) if characters else len(block.encode("utf-8"))
     return path

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import hashlib
 import os
+import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
-from typing import Callable, Mapping, Sequence
+from typing import Mapping, Sequence
 
 import platformdirs
 
 from engine.data import DataError
+from engine.tasks import TaskContext
 
 FILES: Mapping[str, str] = {  # name -> md5 of the published files
     "train-images-idx3-ubyte.gz": "f68b3c2dcbeaaa9fbdd348bbdeb94873",
@@ -51,12 +54,12 @@ def _md5(path: Path) -> str:
 
 def download(cache: Path | None = None, mirrors: Sequence[str] = MIRRORS,
              files: Mapping[str, str] = FILES,
-             progress: Callable[[str, int, int], None] | None = None,
-             should_stop: Callable[[], bool] = lambda: False, timeout: float = 30.0) -> Path:
+             ctx: TaskContext | None = None, timeout: float = 30.0) -> Path:
     """Fetch each missing file from the first mirror that serves it; return the cache folder.
 
-    ``progress(name, bytes_done, bytes_total)`` is called as data arrives.
+    ``ctx`` gets the bytes of each file as they arrive and is checked between chunks (Cancel).
     """
+    ctx = ctx or TaskContext()
     folder = cache_dir(cache)
     folder.mkdir(parents=True, exist_ok=True)
     for name, md5 in files.items():
@@ -71,24 +74,39 @@ def download(cache: Path | None = None, mirrors: Sequence[str] = MIRRORS,
                     total = int(resp.headers.get("Content-Length") or 0)
                     done = 0
                     while chunk := resp.read(1 << 16):
-                        if should_stop():
-                            raise DataError("download cancelled")
+                        ctx.checkpoint()
                         out.write(chunk)
                         done += len(chunk)
-                        if progress:
-                            progress(name, done, total)
+                        ctx.progress(done, total or None, f"{name}: {done / 1e6:.1f} MB")
                 if _md5(tmp) != md5:
                     raise DataError(f"{name} from {base} failed its MD5 check")
                 os.replace(tmp, target)
                 break
             except DataError as exc:
                 tmp.unlink(missing_ok=True)
-                if str(exc) == "download cancelled":
-                    raise
                 errors.append(str(exc))
             except OSError as exc:  # URLError is an OSError: no network, 404, timeout
                 tmp.unlink(missing_ok=True)
-                errors.append(f"{base}: {getattr(exc, 'reason', exc)}")
+                if not isinstance(exc, (urllib.error.URLError, TimeoutError, ConnectionError)):
+                    raise DataError(f"cannot write {tmp.parent}: {exc.strerror or exc}") from exc
+                errors.append(_why(base, exc))
+            except BaseException:  # Cancelled, Ctrl-C: no partial file stays
+                tmp.unlink(missing_ok=True)
+                raise
         else:
+            if all(e.endswith(UNREACHABLE) for e in errors):
+                hosts = ", ".join(urllib.parse.urlsplit(m).netloc or m for m in mirrors)
+                raise DataError(f"cannot reach the MNIST mirrors ({hosts}): no network?")
             raise DataError(f"could not download {name}: " + "; ".join(errors))
     return folder
+
+
+UNREACHABLE = "unreachable"
+
+
+def _why(base: str, exc: OSError) -> str:
+    """One short reason per mirror: an HTTP status, or unreachable (no network, DNS, timeout)."""
+    host = urllib.parse.urlsplit(base).netloc or base
+    if isinstance(exc, urllib.error.HTTPError):
+        return f"{host}: HTTP {exc.code}"
+    return f"{host}: {UNREACHABLE}"

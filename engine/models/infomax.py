@@ -10,8 +10,13 @@ global term; pairing z with the pooled vector it is computed from would let the
 critic check a linear map instead of judging the image) and locally (every cell C_ij of
 the last feature map against z), and pull p(z|x) towards N(0, I):
 
-    L = −α JS_global − (β / hw) Σ_ij JS_local(C_ij, z) + γ KL(p(z|x) ‖ N(0, I)),
+    L = −α JS_global − (β / hw) Σ_ij JS_local(C_ij, z) + (γ / d) KL(p(z|x) ‖ N(0, I)),
     α = 0.5, β = 1.5, γ = 0.01.
+
+The prior term follows the author's code (``prior_kl_loss``, a mean over the batch
+and the d latent dimensions), not the post's formula with the KL summed over them:
+γ = 0.01 was tuned for the mean, and the sum would weigh the prior d times more
+(γ ≈ 0.64 in the author's units at d = 64).
 
 Negative pairs take z from another image of the batch (a random derangement, so
 no image is paired with itself).  ln σ(T) is evaluated as logsigmoid rather
@@ -120,5 +125,5 @@ class DeepInfoMax(nn.Module):
             return torch.cat([local, v[:, :, None, None].expand(-1, -1, h, w)], 1)
 
         js_l = js_estimate(self.local_d(tiled(z)), self.local_d(tiled(other)))  # mean over cells = (1/hw) Σ
-        kl = gaussian_kl(mu, logvar).mean()
+        kl = gaussian_kl(mu, logvar).mean() / mu.shape[1]  # per latent dimension, as the author's prior_kl_loss
         return {"loss": -alpha * js_g - beta * js_l + gamma * kl, "js_global": js_g, "js_local": js_l, "kl": kl}

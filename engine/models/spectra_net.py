@@ -5,7 +5,9 @@ BLOCK(f): three stacked [Conv1D(2f, kernel 3, dilation 1, 2, 4, ReLU) → sum of
 the two channel halves (a maxout-like merge to f)], plus a residual (1×1
 projection when the channel count changes).  The network is
 BLOCK16 → pool → BLOCK16 → pool → BLOCK32 → … → BLOCK128 (seven max-pools),
-dropout 0.5 → global max pool → Dense(128, ReLU) → class logits.
+dropout 0.5 → global max pool → Dense(128, ReLU) → class logits.  The pools
+follow the author's Keras ``MaxPooling1D(2)``, which floors (an odd last
+position is dropped): 2,600 points → 1300 → 650 → 325 → 162 → 81 → 40 → 20.
 
 The author's dropout has noise shape (batch, L, 1) in Keras' channels-last
 layout: one mask value per time step shared by all channels, so whole
@@ -61,7 +63,7 @@ class SpectraNet(nn.Module):
         c = 1
         for i, w in enumerate(widths):
             if i:
-                layers.append(nn.MaxPool1d(2, ceil_mode=True))
+                layers.append(nn.MaxPool1d(2))
             layers.append(Block(c, w))
             c = w
         self.features = nn.Sequential(*layers)

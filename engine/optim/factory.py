@@ -1,23 +1,37 @@
-"""Optimizers by name, with the defaults of the framework the blog used.
+"""Base optimizers by name, with the defaults of the framework the blog used.
 
 RMSprop follows Keras (the author's ``vae_keras.py``): ρ = 0.9 and ε = 1e-7,
-where PyTorch would default to α = 0.99 and ε = 1e-8.
+where PyTorch would default to α = 0.99 and ε = 1e-8.  All use the
+multi-tensor (``foreach``) kernels.
 """
 
 from __future__ import annotations
 
-from typing import Iterable
+import inspect
+from typing import Any, Iterable
 
 import torch
 
-OPTIMIZERS = ("rmsprop", "adam", "sgd")
+from engine.params import ParamError
+
+OPTIMIZERS = ("rmsprop", "adam", "adamw", "sgd")
 
 
-def make(name: str, parameters: Iterable[torch.nn.Parameter], lr: float) -> torch.optim.Optimizer:
+def make(name: str, parameters: Iterable[Any], lr: float, **overrides: Any) -> torch.optim.Optimizer:
+    """The base optimizer ``name`` over ``parameters`` (tensors or param groups).
+
+    ``overrides`` (a model's own constants, such as the GANs' ``betas``) apply to the
+    bases whose constructor takes them and are ignored by the others."""
     if name == "rmsprop":
-        return torch.optim.RMSprop(parameters, lr=lr, alpha=0.9, eps=1e-7, foreach=True)
-    if name == "adam":
-        return torch.optim.Adam(parameters, lr=lr, foreach=True)
-    if name == "sgd":
-        return torch.optim.SGD(parameters, lr=lr, momentum=0.9, foreach=True)
-    raise ValueError(f"unknown optimizer {name!r}; choose one of {', '.join(OPTIMIZERS)}")
+        cls, kw = torch.optim.RMSprop, {"alpha": 0.9, "eps": 1e-7}
+    elif name == "adam":
+        cls, kw = torch.optim.Adam, {}
+    elif name == "adamw":
+        cls, kw = torch.optim.AdamW, {}
+    elif name == "sgd":
+        cls, kw = torch.optim.SGD, {"momentum": 0.9}
+    else:
+        raise ParamError(f"unknown optimizer {name!r}; choose one of {', '.join(OPTIMIZERS)}")
+    accepted = inspect.signature(cls.__init__).parameters
+    kw.update({k: v for k, v in overrides.items() if k in accepted})
+    return cls(parameters, lr=lr, foreach=True, **kw)

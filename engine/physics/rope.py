@@ -21,7 +21,7 @@ tension constant is solved for, not set to zero (C = 0 gives T < 0 when both
 ends are on the axis), every solution is checked for T > 0, and the catenary
 keeps its 1/a.  The shape and the two unknowns at the first end (angle and
 tension) come from scipy's ``solve_bvp``; closed forms (catenary, troposkein
-with complete elliptic integrals, the small-amplitude sine) check it.
+with elliptic integrals and Jacobi's sn, the small-amplitude sine) check it.
 """
 
 from __future__ import annotations
@@ -31,8 +31,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.integrate import solve_bvp
-from scipy.optimize import brentq, fsolve
-from scipy.special import ellipe, ellipk
+from scipy.optimize import brentq
+from scipy.special import ellipe, ellipj, ellipk, ellipkm1
 
 from engine.errors import UserError
 from engine.params import param
@@ -88,7 +88,15 @@ class RopeSolution:
                        "axis": p.axis, "density": p.density},
             "curve": np.column_stack([self.z, self.r]).tolist(),
             "tension": self.tension.tolist(),
+            "closed_form": self.closed_form(),
         }
+
+    def closed_form(self) -> dict | None:
+        """The exact curve at the numeric curve's z (``name``, ``points`` as [z, r]), where one exists."""
+        exact = closed_form(self.params, self.z)
+        if exact is None:
+            return None
+        return {"name": exact[0], "points": np.column_stack([self.z, exact[1]]).tolist()}
 
 
 def _forces(p: RopeParams) -> tuple[float, float]:
@@ -162,25 +170,39 @@ def solve(p: RopeParams) -> RopeSolution:
 
 # -- closed forms (SEEDS.md §17.2, §17.4) ------------------------------------------------
 
+def _troposkein_constants(omega: float, radius: float, axial_tension: float,
+                          density: float) -> tuple[float, float, float]:
+    """(a, b, m) = (λω²/2, √(R² + 2H/a), R²/b²)."""
+    a = density * omega ** 2 / 2
+    b = math.sqrt(radius ** 2 + 2 * axial_tension / a)
+    return a, b, radius ** 2 / b ** 2
+
+
 def troposkein(omega: float, radius: float, axial_tension: float, density: float = 1.0) -> tuple[float, float]:
     """(half-height h, half-length L/2) of the g = 0 rope with ends on the axis and
     maximal radius R: with a = λω²/2, b² = R² + 2H/a, m = R²/b²,
     h = (H/a)K(m)/b and L/2 = h + b[E(m) − (1 − m)K(m)]."""
-    a = density * omega ** 2 / 2
-    b = math.sqrt(radius ** 2 + 2 * axial_tension / a)
-    m = radius ** 2 / b ** 2
+    a, b, m = _troposkein_constants(omega, radius, axial_tension, density)
     h = axial_tension / a * ellipk(m) / b
     return h, h + b * (ellipe(m) - (1 - m) * ellipk(m))
 
 
 def troposkein_for(length: float, span: float, omega: float, density: float = 1.0) -> tuple[float, float]:
-    """(R, H) of the troposkein with the given length and end distance, from the closed forms."""
-    def eqs(v):
-        h, half = troposkein(omega, abs(v[0]), abs(v[1]), density)
-        return [h - span / 2, half - length / 2]
-    amp = _guess_amplitude(length, span)
-    R, H = fsolve(eqs, [amp, density * omega ** 2 * span ** 2 / 10])
-    return abs(R), abs(H)
+    """(R, H) of the troposkein with the given length L > end distance D > 0.
+
+    With 2H/a = b²(1 − m) the closed forms read h = b(1 − m)K/2 and
+    L/2 = b(E − (1 − m)K/2), so L/D = 2E(m)/((1 − m)K(m)) − 1 alone fixes m: a
+    one-dimensional root, solved in ln(1 − m) (long ropes push m towards 1).
+    The shape does not depend on ω; the tension scales as λω²."""
+    ratio = length / span
+
+    def excess(log_p: float) -> float:  # p = 1 − m; K(1 − p) from ellipkm1 keeps its precision near m = 1
+        p = math.exp(log_p)
+        return 2 * ellipe(1 - p) / (p * ellipkm1(p)) - 1 - ratio
+
+    p = math.exp(brentq(excess, math.log(1e-300), 0.0, xtol=1e-14, rtol=1e-15))
+    b = span / (p * ellipkm1(p))
+    return b * math.sqrt(1 - p), density * omega ** 2 / 2 * b * b * p / 2
 
 
 def small_amplitude_half_height(omega: float, axial_tension: float, density: float = 1.0) -> float:
@@ -200,7 +222,7 @@ def closed_form(p: RopeParams, z: np.ndarray) -> tuple[str, np.ndarray] | None:
     g_ax, g_rad = _forces(p)
     if p.omega == 0 and g_rad > 0:
         return "catenary", catenary(p.length, p.span, z)
-    if p.gravity == 0 and p.omega > 0 and p.length > p.span:
+    if p.gravity == 0 and p.omega > 0 and p.length > p.span > 0:
         R, H = troposkein_for(p.length, p.span, p.omega, p.density)
         return "troposkein", troposkein_curve(p.omega, R, H, z - p.span / 2, p.density)
     return None
@@ -208,14 +230,14 @@ def closed_form(p: RopeParams, z: np.ndarray) -> tuple[str, np.ndarray] | None:
 
 def troposkein_curve(omega: float, radius: float, axial_tension: float, z: np.ndarray,
                      density: float = 1.0) -> np.ndarray:
-    """r(z) of the troposkein, z measured from its middle: invert z(r) = ∫ H dr / √((C − ar²)² − H²)."""
-    a = density * omega ** 2 / 2
-    C = axial_tension + a * radius ** 2
-    rr = radius * np.sin(np.linspace(0, np.pi / 2, 4001))  # r = R sin θ removes the end singularity
-    theta = np.linspace(0, np.pi / 2, 4001)
-    integrand = axial_tension * radius * np.cos(theta) / np.sqrt(np.maximum((C - a * rr ** 2) ** 2
-                                                                          - axial_tension ** 2, 1e-300))
-    dz = np.concatenate([[0], np.cumsum((integrand[1:] + integrand[:-1]) / 2 * np.diff(theta))])
-    h = dz[-1]
-    out = np.interp(h - np.abs(z), dz, rr, left=0.0, right=radius)
-    return np.where(np.abs(z) <= h, out, 0.0)
+    """r(z) of the troposkein, z measured from its middle (0 beyond the ends).
+
+    In z(r) = ∫₀ʳ H dr / √((C − ar²)² − H²), C = H + aR², the root factors as
+    a(R² − r²)·a b²(1 − m r²/R²); with r = R sin θ the integrand becomes
+    H dθ / (ab √(1 − m sin²θ)), which has no singularity, so z counted from an end
+    is (H/ab) F(θ | m) and, inverted, r = R sn((ab/H)(h − |z|) | m)."""
+    a, b, m = _troposkein_constants(omega, radius, axial_tension, density)
+    rate = a * b / axial_tension
+    h = ellipk(m) / rate
+    from_end = h - np.abs(np.asarray(z, dtype=float))
+    return np.where(from_end >= 0, radius * ellipj(rate * np.maximum(from_end, 0.0), m)[0], 0.0)

@@ -27,11 +27,12 @@ import io
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+
 
 import numpy as np
 
 from engine.errors import UserError
+from engine.tasks import TaskContext
 
 CONTEST_GRID = (3690.0, 9100.0, 2600)
 FITS_SUFFIXES = (".fits", ".fit", ".fits.gz", ".fit.gz")
@@ -298,8 +299,6 @@ class LoadReport:
         return text + (" — cancelled before the end" if self.cancelled else "")
 
 
-Progress = Callable[[int, int], None]
-Stop = Callable[[], bool]
 CHUNK = 256  # files per worker task: progress and cancel are checked between chunks
 PARALLEL_FROM = 1000  # below this many files the worker start-up costs more than it saves
 
@@ -322,9 +321,11 @@ def _read_chunk(jobs: list[tuple[Path, str | None]]) -> list[Spectrum | tuple[st
     return out
 
 
-def _each(jobs: list[tuple[Path, str | None]], progress: Progress | None, stop: Stop | None,
-          workers: int | None = None) -> LoadReport:
-    """Read every file, in worker processes when there are many (parsing holds the GIL)."""
+def _each(jobs: list[tuple[Path, str | None]], ctx: TaskContext | None, workers: int | None = None) -> LoadReport:
+    """Read every file, in worker processes when there are many (parsing holds the GIL).
+
+    Between chunks: Cancel raises (workers are terminated), Stop early keeps what was read."""
+    ctx = ctx or TaskContext()
     report = LoadReport()
     chunks = [jobs[i:i + CHUNK] for i in range(0, len(jobs), CHUNK)]
     if workers is None:
@@ -336,29 +337,44 @@ def _each(jobs: list[tuple[Path, str | None]], progress: Progress | None, stop: 
         for r in results:
             (report.spectra if isinstance(r, Spectrum) else report.skipped).append(r)
         done += len(results)
-        if progress is not None:
-            progress(done, len(jobs))
+        ctx.progress(done, len(jobs), f"{done:,}/{len(jobs):,} files")
+
+    def stopping() -> bool:
+        ctx.checkpoint()
+        report.cancelled = ctx.stop_requested
+        return report.cancelled
 
     if workers <= 1:
         for chunk in chunks:
-            if stop is not None and stop():
-                report.cancelled = True
+            if stopping():
                 break
             take(_read_chunk(chunk))
         return report
     import multiprocessing as mp
-    from concurrent.futures import ProcessPoolExecutor
 
-    with ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn")) as pool:
-        pending = [pool.submit(_read_chunk, c) for c in chunks]
+    pool = mp.get_context("spawn").Pool(workers, initializer=_ignore_sigint)
+    try:
+        pending = [pool.apply_async(_read_chunk, (c,)) for c in chunks]
         for future in pending:  # in order, so the set is in file order
-            if stop is not None and stop():
-                report.cancelled = True
-                for f in pending:
-                    f.cancel()
+            while not future.ready():
+                if stopping():
+                    break
+                future.wait(0.05)
+            if report.cancelled:
                 break
-            take(future.result())
+            take(future.get())
+        pool.close()
+    finally:
+        pool.terminate()
+        pool.join()
     return report
+
+
+def _ignore_sigint() -> None:
+    """Workers leave Ctrl-C to the parent, which terminates them."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def spectrum_files(folder: Path) -> list[Path]:
@@ -367,18 +383,18 @@ def spectrum_files(folder: Path) -> list[Path]:
                   if f.lower().endswith(suffixes) and not f.startswith("."))
 
 
-def read_folder(folder: Path | str, progress: Progress | None = None, stop: Stop | None = None) -> LoadReport:
+def read_folder(folder: Path | str, ctx: TaskContext | None = None) -> LoadReport:
     folder = Path(folder)
     if not folder.is_dir():
         raise SpectrumError(f"{folder}: no such folder")
     paths = spectrum_files(folder)
     if not paths:
         raise SpectrumError(f"{folder}: no spectrum files (FITS, CSV, text, .npz) in this folder")
-    return _each([(p, None) for p in paths], progress, stop)
+    return _each([(p, None) for p in paths], ctx)
 
 
-def read_contest_index(index: Path | str, folder: Path | str | None = None, progress: Progress | None = None,
-                       stop: Stop | None = None) -> LoadReport:
+def read_contest_index(index: Path | str, folder: Path | str | None = None,
+                       ctx: TaskContext | None = None) -> LoadReport:
     """The contest layout: ``index`` lists id,type; ``<folder>/<id>.txt`` holds the fluxes."""
     index = Path(index)
     folder = Path(folder) if folder else index.parent
@@ -392,16 +408,16 @@ def read_contest_index(index: Path | str, folder: Path | str | None = None, prog
     if not rows:
         raise SpectrumError(f"{index.name}: the index lists no spectra")
     labels = {r[0].strip(): (r[1].strip().lower() if len(r) > 1 else "") for r in rows}
-    return _each([(folder / f"{i}.txt", lab) for i, lab in labels.items()], progress, stop)
+    return _each([(folder / f"{i}.txt", lab) for i, lab in labels.items()], ctx)
 
 
-def load_any(source: Path | str, progress: Progress | None = None, stop: Stop | None = None) -> LoadReport:
+def load_any(source: Path | str, ctx: TaskContext | None = None) -> LoadReport:
     """A folder, a contest index (a .csv whose rows are id,type), or a single spectrum file."""
     path = Path(source)
     if path.is_dir():
-        return read_folder(path, progress, stop)
+        return read_folder(path, ctx)
     if path.suffix.lower() == ".csv" and _looks_like_index(path):
-        return read_contest_index(path, progress=progress, stop=stop)
+        return read_contest_index(path, ctx=ctx)
     return LoadReport([read_spectrum(path)])
 
 

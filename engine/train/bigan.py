@@ -21,20 +21,29 @@ from typing import Any, Iterable, Mapping
 import numpy as np
 import torch
 
-from engine.devices import DEVICE_CHOICES
-from engine.jobs import JobContext
+from engine.data import images, toy2d
+from engine.jobs import Job, JobContext
 from engine.models.gan_losses import pair_distance
 from engine.models.gan_nets import JointCritic, MLPEncoder, MLPGenerator
-from engine.params import param
+from engine.optim.build import named
+from engine.params import like, param
+from engine.train.params import TrainParams
 from engine.train import setup
-from engine.train.gan import SHOWN, GeneratorTask, adam
+from engine.train.gan import SHOWN, GeneratorTask, gan_optimizer
 from engine.train.loop import LoopSettings, fit
 
 
 @dataclass(frozen=True)
-class BiGANParams:
-    data: str = param("gaussians8", "dataset: a 2-D toy set, 'digits', or an image file as for the VAE",
-                      gui=False)
+class BiGANParams(TrainParams):
+    val_fraction: float = like(TrainParams, "val_fraction", 0.2)
+    data: str = like(TrainParams, "data", "gaussians8", help="dataset: a 2-D toy set, 'digits', or an image file "
+                      "as for the VAE")
+    batch_size: int = like(TrainParams, "batch_size", 64, help="samples per step (the author: 64)", minimum=2)
+    lr: float = like(TrainParams, "lr", 1e-3, help="Adam learning rate (β₁ = 0.5; the author used 2e-4 for faces)",
+                      maximum=1.0)
+    epochs: int = like(TrainParams, "epochs", 20)
+    optimizer: str = like(TrainParams, "optimizer", "adam", help="base optimizer (Adam with β₁ = 0.5 as the "
+                          "author's code; RMSprop, AdamW, SGD with momentum 0.9)")
     beta1: float = param(2.0, "weight β₁ of the latent reconstruction ‖z − E(G(z))‖²", minimum=0.0,
                          maximum=100.0, label="β₁ (latent)")
     beta2: float = param(3.0, "weight β₂ of the data reconstruction ‖x − G(E(x))‖²", minimum=0.0,
@@ -47,12 +56,6 @@ class BiGANParams:
     hidden: int = param(256, "width of the hidden layers of each net", minimum=8, maximum=4096)
     points: int = param(20000, "points drawn from a toy distribution", minimum=2, maximum=10_000_000)
     noise: float = param(0.02, "standard deviation of the toy distribution's noise", minimum=0.0, maximum=5.0)
-    epochs: int = param(20, "passes over the training data", minimum=1, maximum=100000)
-    batch_size: int = param(64, "samples per step (the author: 64)", minimum=2, maximum=65536)
-    lr: float = param(1e-3, "Adam learning rate (β₁ = 0.5; the author used 2e-4 for faces)", minimum=1e-7,
-                      maximum=1.0, label="Learning rate")
-    seed: int = param(0, "random seed", minimum=0)
-    device: str = param("auto", "where to train", choices=DEVICE_CHOICES)
 
 
 class BiGANTask(GeneratorTask):
@@ -63,8 +66,8 @@ class BiGANTask(GeneratorTask):
         self.G = MLPGenerator(p.z_dim, shape, p.hidden, images=is_images).to(device)
         self.E = MLPEncoder(shape, p.z_dim, p.hidden).to(device)
         self.D = JointCritic(shape, p.z_dim, p.hidden).to(device)
-        self.opt_ge = adam([*self.G.parameters(), *self.E.parameters()], p.lr)
-        self.opt_d = adam(self.D.parameters(), p.lr)
+        self.opt_ge = gan_optimizer(p, named(generator=self.G, encoder=self.E))
+        self.opt_d = gan_optimizer(p, self.D.named_parameters())
 
     def modules(self) -> Mapping[str, torch.nn.Module]:
         return {"generator": self.G, "encoder": self.E, "critic": self.D}
@@ -119,8 +122,16 @@ def restore(p: BiGANParams, shape: tuple[int, ...]) -> BiGANTask:
 
 def run(p: BiGANParams, ctx: JobContext) -> dict[str, Any]:
     choice = setup.device(p.device, ctx)
-    parts, is_images, fp = setup.load(p.data, seed=p.seed, val_fraction=0.2, points=p.points, noise=p.noise)
+    parts, is_images, fp = setup.load(p.data, seed=p.seed, val_fraction=p.val_fraction, points=p.points, noise=p.noise)
     setup.begin(ctx, choice, parts, fp, p.seed, "BiGAN-QP")
     task = BiGANTask(p, tuple(parts.x_train.shape[1:]), is_images, choice.device)
     settings = LoopSettings(p.batch_size, p.epochs, eval_batch=len(parts.x_val))
     return fit(task, parts, ctx, choice.device, settings, p.seed)
+
+
+JOB = Job("bigan-qp", "BiGAN-QP", BiGANParams, run,
+    "kexue.fm/archives/6214: generator, encoder and a joint critic trained with the GAN-QP "
+    "potential, plus the two stop-gradient reconstruction terms.",
+    metrics=("critic_loss", "generator_loss", "x_recon", "z_recon", "swd", "recon_mse"),
+    datasets=(*toy2d.TOYS, *images.BUILTIN), pictures=("scatter", "image_grid", "image_pairs"),
+    summary_metric="recon_mse", restore=restore)

@@ -23,11 +23,12 @@ from typing import Any, Iterable, Mapping
 import numpy as np
 import torch
 
-from engine.data import toy2d
-from engine.devices import DEVICE_CHOICES
-from engine.jobs import JobContext
+from engine.data import images, toy2d
+from engine.jobs import Job, JobContext
 from engine.models import denoiser
-from engine.params import param
+from engine.optim.build import build
+from engine.params import like, param
+from engine.train.params import TrainParams
 from engine.train import setup
 from engine.train.loop import LoopSettings, TrainTask, fit
 
@@ -37,8 +38,12 @@ FRAMES_PER_LEVEL = 4
 
 
 @dataclass(frozen=True)
-class DAEParams:
-    data: str = param("gaussians8", "dataset: a 2-D toy set, 'digits', or an image file as for the VAE", gui=False)
+class DAEParams(TrainParams):
+    val_fraction: float = like(TrainParams, "val_fraction", 0.2)
+    data: str = like(TrainParams, "data", "gaussians8", help="dataset: a 2-D toy set, 'digits', or an image file "
+                      "as for the VAE")
+    batch_size: int = like(TrainParams, "batch_size", 128, minimum=2)
+    lr: float = like(TrainParams, "lr", 1e-3, help="Adam learning rate", maximum=1.0)
     sigma_max: float = param(0.0, "largest noise σ₁ (0: the largest distance between training samples)",
                              minimum=0.0, maximum=1e4, label="σ max")
     sigma_min: float = param(0.01, "smallest noise σ_L", minimum=1e-5, maximum=100.0, label="σ min")
@@ -49,11 +54,6 @@ class DAEParams:
     hidden: int = param(256, "width of the denoiser's three hidden layers", minimum=8, maximum=4096)
     points: int = param(20000, "points drawn from a toy distribution", minimum=2, maximum=10_000_000)
     noise: float = param(0.02, "standard deviation of the toy distribution's noise", minimum=0.0, maximum=5.0)
-    epochs: int = param(30, "passes over the training data", minimum=1, maximum=100000)
-    batch_size: int = param(128, "samples per step", minimum=2, maximum=65536)
-    lr: float = param(1e-3, "Adam learning rate", minimum=1e-7, maximum=1.0, label="Learning rate")
-    seed: int = param(0, "random seed", minimum=0)
-    device: str = param("auto", "where to train", choices=DEVICE_CHOICES)
 
 
 def widest(x: np.ndarray, n: int = 2000) -> float:
@@ -71,7 +71,7 @@ class DAETask(TrainTask):
         sigmas = denoiser.ladder(p.sigma_max or 1.0, p.sigma_min, p.levels)
         self.model = denoiser.Denoiser(shape, p.hidden, sigmas, torch.from_numpy(low),
                                        torch.from_numpy(high)).to(device)
-        self.opt = torch.optim.Adam(self.model.parameters(), lr=p.lr, foreach=True)
+        self.opt = build(p, self.model.named_parameters())
 
     @property
     def sigmas(self) -> torch.Tensor:
@@ -153,9 +153,16 @@ def restore(p: DAEParams, shape: tuple[int, ...]) -> DAETask:
 
 def run(p: DAEParams, ctx: JobContext) -> dict[str, Any]:
     choice = setup.device(p.device, ctx)
-    parts, is_images, fp = setup.load(p.data, seed=p.seed, val_fraction=0.2, points=p.points, noise=p.noise)
+    parts, is_images, fp = setup.load(p.data, seed=p.seed, val_fraction=p.val_fraction, points=p.points, noise=p.noise)
     setup.begin(ctx, choice, parts, fp, p.seed, "Denoising autoencoder")
     task = build(p, parts.x_train, is_images, choice.device)
     ctx.log(f"noise ladder σ = {float(task.sigmas[0]):.3g} … {float(task.sigmas[-1]):.3g} in {p.levels} levels")
     settings = LoopSettings(p.batch_size, p.epochs, eval_batch=len(parts.x_val))
     return fit(task, parts, ctx, choice.device, settings, p.seed)
+
+
+JOB = Job("dae", "Denoising autoencoder sampler", DAEParams, run,
+    "kexue.fm/archives/7038: a denoiser gives the score (r(y) − y)/σ²; annealed Langevin "
+    "dynamics samples with it.",
+    metrics=("loss", "swd"), datasets=(*toy2d.TOYS, *images.BUILTIN),
+    pictures=("field", "image_grid", "image_pairs"), summary_metric="swd", restore=restore)

@@ -24,12 +24,13 @@ from typing import Any, Iterable, Mapping
 import numpy as np
 import torch
 
-from engine.data import toy2d
-from engine.devices import DEVICE_CHOICES
-from engine.jobs import JobContext
+from engine.data import images, toy2d
+from engine.jobs import Job, JobContext
 from engine.models import gan_losses
 from engine.models.gan_nets import MLPCritic, MLPGenerator
-from engine.params import param
+from engine.optim.build import build
+from engine.params import like, param
+from engine.train.params import TrainParams
 from engine.train import setup
 from engine.train.loop import LoopSettings, TrainTask, fit
 
@@ -38,9 +39,16 @@ SHOWN = 1000  # points of each kind in the real-vs-generated scatter
 
 
 @dataclass(frozen=True)
-class GANParams:
-    data: str = param("gaussians8", "dataset: a 2-D toy set (gaussians8, moons, swissroll, checkerboard), "
-                      "'digits', or an image file as for the VAE", gui=False)
+class GANParams(TrainParams):
+    val_fraction: float = like(TrainParams, "val_fraction", 0.2)
+    data: str = like(TrainParams, "data", "gaussians8", help="dataset: a 2-D toy set (gaussians8, moons, swissroll, "
+                      "checkerboard), 'digits', or an image file as for the VAE")
+    batch_size: int = like(TrainParams, "batch_size", 256, minimum=2)
+    lr: float = like(TrainParams, "lr", 1e-3, help="Adam learning rate (β₁ = 0.5; the author used 2e-4 for "
+                      "128-px faces)", maximum=1.0)
+    epochs: int = like(TrainParams, "epochs", 40)
+    optimizer: str = like(TrainParams, "optimizer", "adam", help="base optimizer (Adam with β₁ = 0.5 as the "
+                          "author's GANs; RMSprop, AdamW, SGD with momentum 0.9)")
     loss: str = param("gan-qp", "the GAN loss (SEEDS §12)", choices=gan_losses.LOSSES)
     qp_norm: str = param("l2", "GAN-QP's pair distance d: 'l1' (mean |x_r − x_f|) or 'l2' (RMS)",
                          choices=("l1", "l2"), label="GAN-QP distance")
@@ -54,12 +62,6 @@ class GANParams:
     hidden: int = param(256, "width of the two hidden layers of each net", minimum=8, maximum=4096)
     points: int = param(20000, "points drawn from a toy distribution", minimum=1, maximum=10_000_000)
     noise: float = param(0.02, "standard deviation of the toy distribution's noise", minimum=0.0, maximum=5.0)
-    epochs: int = param(40, "passes over the training data", minimum=1, maximum=100000)
-    batch_size: int = param(256, "samples per step", minimum=2, maximum=65536)
-    lr: float = param(1e-3, "Adam learning rate (β₁ = 0.5; the author used 2e-4 for 128-px faces)",
-                      minimum=1e-7, maximum=1.0, label="Learning rate")
-    seed: int = param(0, "random seed", minimum=0)
-    device: str = param("auto", "where to train", choices=DEVICE_CHOICES)
 
 
 class GeneratorTask(TrainTask):
@@ -110,8 +112,8 @@ class GANTask(GeneratorTask):
         self.p, self.device, self.is_images = p, device, is_images
         self.G = MLPGenerator(p.z_dim, shape, p.hidden, images=is_images).to(device)
         self.D = MLPCritic(shape, p.hidden, p.heads if p.cascading_rejection else 1).to(device)
-        self.opt_g = adam(self.G.parameters(), p.lr)
-        self.opt_d = adam(self.D.parameters(), p.lr)
+        self.opt_g = gan_optimizer(p, self.G.named_parameters())
+        self.opt_d = gan_optimizer(p, self.D.named_parameters())
         self.steps = p.critic_steps or CRITIC_STEPS[p.loss]
 
     def modules(self) -> Mapping[str, torch.nn.Module]:
@@ -135,9 +137,9 @@ class GANTask(GeneratorTask):
         return {"critic_loss": d_loss.detach(), "generator_loss": g_loss.detach()}
 
 
-def adam(params: Iterable[torch.nn.Parameter], lr: float) -> torch.optim.Adam:
-    """The author's GAN optimiser: Adam with β₁ = 0.5."""
-    return torch.optim.Adam(params, lr=lr, betas=(0.5, 0.999), foreach=True)
+def gan_optimizer(p: Any, named_parameters: Iterable[tuple[str, torch.nn.Parameter]]) -> Any:
+    """The optimizer the params ask for; its default is the author's GAN optimiser, Adam with β₁ = 0.5."""
+    return build(p, named_parameters, betas=(0.5, 0.999))
 
 
 def restore(p: GANParams, shape: tuple[int, ...]) -> GANTask:
@@ -146,9 +148,16 @@ def restore(p: GANParams, shape: tuple[int, ...]) -> GANTask:
 
 def run(p: GANParams, ctx: JobContext) -> dict[str, Any]:
     choice = setup.device(p.device, ctx)
-    parts, is_images, fp = setup.load(p.data, seed=p.seed, val_fraction=0.2, points=p.points, noise=p.noise)
+    parts, is_images, fp = setup.load(p.data, seed=p.seed, val_fraction=p.val_fraction, points=p.points, noise=p.noise)
     steps = p.critic_steps or CRITIC_STEPS[p.loss]
     setup.begin(ctx, choice, parts, fp, p.seed, f"{p.loss} GAN ({steps} critic step(s) per generator step)")
     task = GANTask(p, tuple(parts.x_train.shape[1:]), is_images, choice.device)
     settings = LoopSettings(p.batch_size, p.epochs, eval_batch=len(parts.x_val))
     return fit(task, parts, ctx, choice.device, settings, p.seed)
+
+
+JOB = Job("gan", "GAN (standard, WGAN-GP, WGAN-div, GAN-QP)", GANParams, run,
+    "One GAN trainer with the loss as a choice (kexue.fm/archives/6139, 6163), and the "
+    "cascading-rejection critic (7105).",
+    metrics=("critic_loss", "generator_loss", "swd"), datasets=(*toy2d.TOYS, *images.BUILTIN),
+    pictures=("scatter", "image_grid"), summary_metric="swd", restore=restore)

@@ -19,10 +19,11 @@ import torch
 import torch.nn.functional as F
 
 from engine.data import images
-from engine.devices import DEVICE_CHOICES
-from engine.jobs import JobContext
+from engine.jobs import Job, JobContext
 from engine.models import infomax
-from engine.params import param
+from engine.optim.build import build
+from engine.params import like, param
+from engine.train.params import TrainParams
 from engine.train import setup
 from engine.train.loop import LoopSettings, TrainTask, fit
 from engine.train.pictures import plane
@@ -31,8 +32,12 @@ QUERIES, NEIGHBOURS, K = 8, 7, 5
 
 
 @dataclass(frozen=True)
-class InfomaxParams:
-    data: str = param("digits", "dataset: 'digits', 'mnist', or an image file or folder as for the VAE", gui=False)
+class InfomaxParams(TrainParams):
+    data: str = like(TrainParams, "data", "digits", help="dataset: 'digits', 'mnist', or an image file or folder as for the VAE")
+    batch_size: int = like(TrainParams, "batch_size", 64, help="images per step (negatives come from the same batch)",
+                           minimum=2)
+    lr: float = like(TrainParams, "lr", 1e-3, help="Adam learning rate", maximum=1.0)
+    epochs: int = like(TrainParams, "epochs", 50)
     alpha: float = param(0.5, "weight α of the global mutual information", minimum=0.0, maximum=100.0,
                          label="α (global)")
     beta: float = param(1.5, "weight β of the local mutual information", minimum=0.0, maximum=100.0,
@@ -43,13 +48,6 @@ class InfomaxParams:
                        label="Feature size")
     width: int = param(32, "channels of the first conv block (doubling per block; the author: 64)", minimum=4,
                        maximum=1024)
-    epochs: int = param(50, "passes over the training images", minimum=1, maximum=100000)
-    batch_size: int = param(64, "images per step (negatives come from the same batch)", minimum=2, maximum=65536)
-    lr: float = param(1e-3, "Adam learning rate", minimum=1e-7, maximum=1.0, label="Learning rate")
-    val_fraction: float = param(0.1, "share of the images held out for validation", minimum=0.01, maximum=0.9,
-                                label="Validation share")
-    seed: int = param(0, "random seed", minimum=0)
-    device: str = param("auto", "where to train", choices=DEVICE_CHOICES)
 
 
 def neighbours(features: torch.Tensor, k: int) -> torch.Tensor:
@@ -77,7 +75,7 @@ class InfomaxTask(TrainTask):
             self.model = infomax.DeepInfoMax(shape, p.z_dim, p.width).to(device)
         except ValueError as exc:
             raise images.DataError(str(exc)) from exc
-        self.opt = torch.optim.Adam(self.model.parameters(), lr=p.lr, foreach=True)
+        self.opt = build(p, self.model.named_parameters())
 
     def modules(self) -> Mapping[str, torch.nn.Module]:
         return {"infomax": self.model}
@@ -122,3 +120,10 @@ def run(p: InfomaxParams, ctx: JobContext) -> dict[str, Any]:
     task = InfomaxTask(p, tuple(parts.x_train.shape[1:]), choice.device)
     settings = LoopSettings(p.batch_size, p.epochs, eval_batch=max(len(parts.x_val), 1))
     return fit(task, parts, ctx, choice.device, settings, p.seed)
+
+
+JOB = Job("infomax", "Deep INFOMAX", InfomaxParams, run,
+    "kexue.fm/archives/6024, 6088: an encoder trained to maximise global and local mutual "
+    "information (JS estimate) with a light prior term; nearest neighbours show its features.",
+    metrics=("loss", "js_global", "js_local", "kl", "knn_acc", "knn_local"), datasets=images.BUILTIN,
+    pictures=("image_grid", "scatter"), summary_metric="knn_acc")

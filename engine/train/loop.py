@@ -25,6 +25,7 @@ from torch import nn
 from engine import events as ev
 from engine.data.images import Split
 from engine.jobs import JobContext, JobError
+from engine.optim import stack as optim_stack
 from engine.train import rng
 
 
@@ -104,7 +105,7 @@ class _Clock:
         active = now - self.t0 - (self.ctx.control.paused_seconds - self.paused0)
         done = self.ctx.step - self.first
         eta = active / done * (self.total - self.ctx.step) if done > 0 else None
-        self.ctx.emit(ev.Progress(self.ctx.run_id, self.ctx.step, self.total, epoch, active, eta))
+        self.ctx.emit(ev.Progress(self.ctx.run_id, self.ctx.step, self.total, active, eta, epoch=epoch))
 
 
 def _batched_eval(task: TrainTask, x: torch.Tensor, y: torch.Tensor, size: int) -> dict[str, float]:
@@ -148,7 +149,8 @@ def fit(task: TrainTask, data: Split, ctx: JobContext, device: torch.device, set
     def validate(draw: bool) -> dict[str, float]:
         nonlocal draw_cost
         task.train(False)
-        with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []), torch.no_grad():
+        with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []), torch.no_grad(), \
+                optim_stack.averaged(task.optimizers().values()):  # the EMA's weights when there is one
             torch.manual_seed(seed + 1)
             values = _batched_eval(task, x_val, y_val, settings.eval_batch)
             if draw:
@@ -168,6 +170,7 @@ def fit(task: TrainTask, data: Split, ctx: JobContext, device: torch.device, set
     sums: dict[str, torch.Tensor] = {}
     count = 0
     task.train(True)
+    accumulate = optim_stack.accumulators(task.optimizers().values())
     summary: dict[str, Any] = {}
     while epoch < settings.epochs:
         task.start_epoch(epoch)
@@ -183,6 +186,7 @@ def fit(task: TrainTask, data: Split, ctx: JobContext, device: torch.device, set
                 ctx.log(f"stopped early at step {ctx.step}; model saved")
                 return {"stopped_at_step": ctx.step, **{f"val/{k}": v for k, v in values.items()}}
             idx = perm[batch * bs:(batch + 1) * bs].to(device)
+            optim_stack.micro_batch(accumulate, len(idx))
             out = task.train_step(x_train[idx], y_train[idx])
             for k, v in out.items():
                 sums[k] = sums[k] + v if k in sums else v.clone()
@@ -203,6 +207,7 @@ def fit(task: TrainTask, data: Split, ctx: JobContext, device: torch.device, set
                     last_metrics = now
                     sums, count = {}, 0
             clock.tick(epoch)
+        optim_stack.end_epoch(accumulate)  # a group of accumulated batches is one batch of the big-batch order
         now = time.monotonic()
         final = epoch == settings.epochs - 1
         gap = max(settings.artifact_interval, draw_cost * (1 / settings.artifact_duty - 1))

@@ -27,11 +27,14 @@ import torch.nn.functional as F
 from engine import params as prm
 from engine.data import DataError
 from engine.data.images import Split, split_indices
-from engine.devices import DEVICE_CHOICES
 from engine.errors import UserError
+from engine.tasks import TaskContext
 from engine.jobs import Job, JobContext
 from engine.models.spectra_net import WIDTHS, SpectraNet, f1_loss
-from engine.params import param
+from engine.optim.build import build
+from engine.params import like, param
+from engine.train.params import TrainBase
+from engine.optim.stack import use_averages
 from engine.runs import open_trained, trained_state
 from engine.spectra import formats, preprocess, synthetic
 from engine.train import setup
@@ -41,9 +44,13 @@ SHOWN_MISSES = 200
 
 
 @dataclass(frozen=True)
-class SpectraParams:
-    data: str = param("synthetic", "'synthetic' (the generated demo set), a folder of spectra, a contest index "
-                      "CSV (id,type), or one file", gui=False)
+class SpectraParams(TrainBase):
+    data: str = like(TrainBase, "data", "synthetic", help="'synthetic' (the generated demo set), a folder of spectra, a "
+                      "contest index CSV (id,type), or one file")
+    batch_size: int = like(TrainBase, "batch_size", 160, help="spectra per step", minimum=4)
+    lr: float = like(TrainBase, "lr", 1e-3, help="Adam learning rate of stage 1", maximum=1.0)
+    val_fraction: float = like(TrainBase, "val_fraction", 0.2)
+    seed: int = like(TrainBase, "seed", 2018, help="random seed (the post: 2018)")
     demo_size: int = param(2000, "spectra in the synthetic demo set", minimum=8, maximum=1_000_000,
                            label="Demo size")
     snr_min: float = param(3.0, "lowest signal-to-noise of the demo set", minimum=0.1, maximum=1000.0,
@@ -60,16 +67,10 @@ class SpectraParams:
     f1_epochs: int = param(4, "stage 2: epochs of the macro-F1 loss", minimum=0, maximum=100000, label="F1 epochs")
     steps_per_epoch: int = param(0, "steps an epoch (0: one pass over the training set; the post: 500)",
                                  minimum=0, maximum=1_000_000)
-    batch_size: int = param(160, "spectra per step", minimum=4, maximum=65536)
-    lr: float = param(1e-3, "Adam learning rate of stage 1", minimum=1e-7, maximum=1.0, label="Learning rate")
     f1_lr: float = param(1e-4, "Adam learning rate of stage 2", minimum=1e-7, maximum=1.0, label="F1 learning rate")
     width: int = param(16, "filters of the first block, doubling every two blocks (the post: 16; 8 is 3× "
                        "faster on a CPU)", minimum=1, maximum=256, label="Width")
     dropout: float = param(0.5, "share of time steps dropped before pooling", minimum=0.0, maximum=0.95)
-    val_fraction: float = param(0.2, "share held out for validation", minimum=0.01, maximum=0.9,
-                                label="Validation share")
-    seed: int = param(2018, "random seed (the post: 2018)", minimum=0)
-    device: str = param("auto", "where to train", choices=DEVICE_CHOICES)
 
 
 def demo_spec(p: SpectraParams) -> synthetic.SyntheticSpec:
@@ -113,14 +114,14 @@ class LabelledSet:
     skipped: list[tuple[str, str]]
 
 
-def load_labelled(p: SpectraParams, progress=None, stop=None) -> tuple[LabelledSet, dict[str, Any]]:
+def load_labelled(p: SpectraParams, ctx: TaskContext | None = None) -> tuple[LabelledSet, dict[str, Any]]:
     if p.data == "synthetic":
         spectra = synthetic.generate(demo_spec(p))
         report = formats.LoadReport(spectra)
         fp = {"name": "synthetic", "source": "engine.spectra.synthetic", "n": p.demo_size, "seed": p.seed,
               "snr": [p.snr_min, p.snr_max], "z_qso": p.z_qso}
     else:
-        report = formats.load_any(p.data, progress, stop)
+        report = formats.load_any(p.data, ctx)
         fp = {"name": Path(p.data).name, "source": str(p.data), "n": len(report.spectra)}
     labelled = [s for s in report.spectra if s.label]
     if not labelled:
@@ -155,7 +156,7 @@ class SpectraTask(TrainTask):
         self.p, self.classes, self.device, self.ids = p, classes, device, ids or []
         widths = tuple(p.width * 2 ** (i // 2) for i in range(len(WIDTHS)))
         self.model = SpectraNet(len(classes), p.dropout, widths).to(device)
-        self.opt = torch.optim.Adam(self.model.parameters(), lr=p.lr, foreach=True)
+        self.opt = build(p, self.model.named_parameters())
         self.shares = parse_shares(p.class_shares, classes)
         self.stage = 1
 
@@ -218,7 +219,7 @@ class SpectraTask(TrainTask):
 
 def run(p: SpectraParams, ctx: JobContext) -> dict[str, Any]:
     choice = setup.device(p.device, ctx)
-    data, fp = load_labelled(p, stop=lambda: ctx.control.stop_requested)
+    data, fp = load_labelled(p, ctx)
     for name, why in data.skipped[:20]:
         ctx.log(f"skipped {name}: {why}", "warning")
     train, val = split_indices(len(data.y), p.val_fraction, p.seed, fp["name"])
@@ -236,7 +237,7 @@ def restore(p: SpectraParams, shape: tuple[int, ...], classes: list[str]) -> Spe
     return SpectraTask(p, classes, torch.device("cpu"))
 
 
-def predict(run_dir: Path | str, source: Path | str, progress=None, stop=None) -> tuple[pd.DataFrame, list]:
+def predict(run_dir: Path | str, source: Path | str, ctx: TaskContext | None = None) -> tuple[pd.DataFrame, list]:
     """(table of id, predicted class and one probability column per class; skipped files) for
     every spectrum of ``source`` (a folder, an index or a file), with a trained run's best weights."""
     store, cfg = open_trained(run_dir)
@@ -248,8 +249,9 @@ def predict(run_dir: Path | str, source: Path | str, progress=None, stop=None) -
         raise UserError(f"{Path(run_dir).name}: the run recorded no classes (it failed before loading data)")
     task = restore(p, (), classes)
     task.load_state_dict(trained_state(store))
+    use_averages(task.optimizers().values())  # a run trained with an EMA is used by its average
     task.train(False)
-    report = formats.load_any(source, progress, stop)
+    report = formats.load_any(source, ctx)
     x, kept, skipped = preprocess.matrix(report.spectra, None, preprocessing(p))
     with torch.no_grad():
         probs = task.probabilities(torch.from_numpy(x)).numpy() if len(x) else np.empty((0, len(classes)))

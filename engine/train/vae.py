@@ -18,11 +18,11 @@ import torch
 from scipy.stats import norm
 
 from engine.data import images
-from engine.devices import DEVICE_CHOICES
-from engine.jobs import JobContext
+from engine.jobs import Job, JobContext
 from engine.models import vae as vae_model
-from engine.optim import factory
-from engine.params import param
+from engine.optim.build import build
+from engine.params import like, param
+from engine.train.params import TrainParams
 from engine.train import setup
 from engine.train.pictures import plane
 from engine.train.loop import LoopSettings, TrainTask, fit
@@ -32,9 +32,9 @@ MAX_SCATTER = 5000
 
 
 @dataclass(frozen=True)
-class VAEParams:
-    data: str = param("digits", "dataset: 'digits' (bundled), 'mnist' (downloaded), or a path to MNIST "
-                      "IDX (.gz or not), an .npz with x/y arrays, or a folder of images", gui=False)
+class VAEParams(TrainParams):
+    epochs: int = like(TrainParams, "epochs", 50, help="passes over the training images")
+    batch_size: int = like(TrainParams, "batch_size", 100)
     arch: str = param("mlp", "encoder/decoder: 'mlp' (784-256-z) or 'conv' (Conv 32/64 stride 2)",
                       choices=vae_model.ARCHS.keys(), label="Model")
     latent: int = param(2, "latent dimensions (2 lets you see the manifold)", minimum=1, maximum=512,
@@ -44,15 +44,7 @@ class VAEParams:
     likelihood: str = param("bernoulli", "decoder distribution: 'bernoulli' (binary cross-entropy) or "
                             "'gaussian' (squared error / 2σ̃²)", choices=("bernoulli", "gaussian"))
     sigma: float = param(0.1, "σ̃ of the Gaussian decoder", minimum=1e-4, maximum=10.0, label="Decoder σ̃")
-    epochs: int = param(50, "passes over the training images", minimum=1, maximum=100000)
-    batch_size: int = param(100, "images per optimisation step", minimum=1, maximum=65536)
-    lr: float = param(1e-3, "learning rate", minimum=1e-7, maximum=10.0, label="Learning rate")
-    optimizer: str = param("rmsprop", "optimizer (RMSprop as in the blog, with Keras' ρ=0.9, ε=1e-7)",
-                           choices=factory.OPTIMIZERS)
-    val_fraction: float = param(0.1, "share of the images held out for validation", minimum=0.01,
-                                maximum=0.9, label="Validation share")
-    seed: int = param(0, "random seed: the same seed, data and settings give the same run", minimum=0)
-    device: str = param("auto", "where to train: 'auto' takes CUDA when it works", choices=DEVICE_CHOICES)
+    optimizer: str = like(TrainParams, "optimizer", "rmsprop")  # the blog's
     amp: bool = param(False, "mixed precision (bfloat16 autocast) on CUDA; ignored on the CPU",
                       label="Mixed precision")
 
@@ -63,7 +55,7 @@ class VAETask(TrainTask):
     def __init__(self, p: VAEParams, shape: tuple[int, int, int], device: torch.device, amp: bool) -> None:
         hidden = p.hidden
         self.model = vae_model.ARCHS[p.arch](shape, latent=p.latent, hidden=hidden).to(device)
-        self.opt = factory.make(p.optimizer, self.model.parameters(), p.lr)
+        self.opt = build(p, self.model.named_parameters())
         self.p, self.device = p, device
         self.autocast = (lambda: torch.autocast("cuda", dtype=torch.bfloat16)) if amp else nullcontext
 
@@ -133,3 +125,9 @@ def run(p: VAEParams, ctx: JobContext) -> dict[str, Any]:
     setup.begin(ctx, choice, parts, data.fingerprint(), p.seed, "VAE", minimum=1)
     task = VAETask(p, data.shape, choice.device, amp)
     return fit(task, parts, ctx, choice.device, LoopSettings(p.batch_size, p.epochs), p.seed)
+
+
+JOB = Job("vae", "Variational autoencoder", VAEParams, run,
+    "The VAE of kexue.fm/archives/5253: MLP or conv encoder, Gaussian latent, KL to N(0, I).",
+    metrics=("loss", "recon", "kl"), datasets=images.BUILTIN,
+    pictures=("image_pairs", "scatter", "image_grid"), restore=restore)

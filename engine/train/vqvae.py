@@ -17,10 +17,11 @@ import numpy as np
 import torch
 
 from engine.data import images
-from engine.devices import DEVICE_CHOICES
-from engine.jobs import JobContext
+from engine.jobs import Job, JobContext
 from engine.models import vqvae
-from engine.params import param
+from engine.optim.build import build
+from engine.params import like, param
+from engine.train.params import TrainParams
 from engine.train import setup
 from engine.train.loop import LoopSettings, TrainTask, fit
 
@@ -28,8 +29,9 @@ SHOWN = 16
 
 
 @dataclass(frozen=True)
-class VQVAEParams:
-    data: str = param("digits", "dataset: 'digits', 'mnist', or an image file or folder as for the VAE", gui=False)
+class VQVAEParams(TrainParams):
+    data: str = like(TrainParams, "data", "digits", help="dataset: 'digits', 'mnist', or an image file or folder as for the VAE")
+    lr: float = like(TrainParams, "lr", 1e-3, help="Adam learning rate", maximum=1.0)
     codes: int = param(64, "codebook size K (the author: 64)", minimum=2, maximum=65536, label="Codes K")
     code_dim: int = param(64, "length d of each code vector (the author: 128 for 128-px faces)", minimum=1,
                           maximum=4096, label="Code size d")
@@ -43,13 +45,6 @@ class VQVAEParams:
                                label="Restart dead codes")
     window: int = param(100, "steps a code may go unused before it is restarted", minimum=1, maximum=1_000_000,
                         label="Dead-code window")
-    epochs: int = param(30, "passes over the training images", minimum=1, maximum=100000)
-    batch_size: int = param(64, "images per step", minimum=2, maximum=65536)
-    lr: float = param(1e-3, "Adam learning rate", minimum=1e-7, maximum=1.0, label="Learning rate")
-    val_fraction: float = param(0.1, "share of the images held out for validation", minimum=0.01, maximum=0.9,
-                                label="Validation share")
-    seed: int = param(0, "random seed", minimum=0)
-    device: str = param("auto", "where to train", choices=DEVICE_CHOICES)
 
 
 def steps_for(p: VQVAEParams, shape: tuple[int, ...]) -> int:
@@ -65,7 +60,7 @@ class VQVAETask(TrainTask):
             self.model = vqvae.VQVAE(shape, p.codes, p.code_dim, p.channels, steps_for(p, shape), p.blocks).to(device)
         except ValueError as exc:
             raise images.DataError(f"{exc}; lower 'downsample' or use larger images") from exc
-        self.opt = torch.optim.Adam(self.model.parameters(), lr=p.lr, foreach=True)
+        self.opt = build(p, self.model.named_parameters())
         self.since = 0  # steps since the last dead-code check
         self.restarted = 0  # codes restarted so far
 
@@ -136,3 +131,10 @@ def run(p: VQVAEParams, ctx: JobContext) -> dict[str, Any]:
     task = VQVAETask(p, tuple(parts.x_train.shape[1:]), choice.device)
     ctx.log(f"code map {'×'.join(map(str, task.model.grid))}: {task.model.bits:.0f} bits an image")
     return fit(task, parts, ctx, choice.device, LoopSettings(p.batch_size, p.epochs), p.seed)
+
+
+JOB = Job("vqvae", "VQ-VAE", VQVAEParams, run,
+    "kexue.fm/archives/6760: a codebook of K vectors, straight-through gradients, codebook and "
+    "commitment losses; samples use the codes' frequencies at each position.",
+    metrics=("loss", "recon", "perplexity", "commit"), datasets=images.BUILTIN,
+    pictures=("image_pairs", "image_grid", "bars"), restore=restore)

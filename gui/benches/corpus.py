@@ -4,28 +4,40 @@ beside jieba, and score a lexicon on a gold-segmented file."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout,
-                               QHeaderView,
-                               QLabel, QLineEdit, QProgressBar, QPushButton, QSpinBox, QSplitter, QTableView,
-                               QTabWidget, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
-from engine.corpus import counting, discovery, evaluate, min_entropy, readers
+from engine import params as prm
+from engine.corpus import discovery, evaluate, min_entropy, readers, tasks
+from gui.benches.base import Bench
 from gui.widgets.export import ExportButton
 from gui.widgets.layout import side_by_side_panes
-from gui.widgets.message_bar import MessageBar
+from gui.widgets.params_form import ParamsForm
 from gui.widgets.source_picker import SourcePicker
 from gui.widgets.table import PandasModel, sortable_proxy
-from gui.worker import CallThread, KeptThreads
+from gui.widgets.task_bar import TaskBar
 
 FILTER = "Corpora (*.txt *.gz *.json *.jsonl *.csv);;All files (*)"
-PREVIEW = 20
 
 
 def table_view(model: PandasModel, filter_box: QLineEdit | None = None, sortable: bool = True) -> QTableView:
@@ -51,72 +63,24 @@ def options_row(*widgets: QWidget) -> QHBoxLayout:
     return row
 
 
-class Task(QWidget):
-    """A button that runs a background call with a progress bar and Cancel."""
-
-    def __init__(self, label: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.button = QPushButton(label)
-        self.cancel = QPushButton("Cancel")
-        self.cancel.setEnabled(False)
-        self.bar = QProgressBar()
-        self.bar.setRange(0, 0)
-        self.bar.setVisible(False)
-        self.status = QLabel("")
-        self.thread: CallThread | None = None
-        row = QHBoxLayout(self)
-        row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(self.button)
-        row.addWidget(self.bar, 1)
-        row.addWidget(self.status, 1)
-        row.addWidget(self.cancel)
-        self.cancel.clicked.connect(self.stop)
-
-    def run(self, fn, done, failed) -> None:
-        thread = CallThread(fn)
-        thread.progressed.connect(lambda text, _: self.status.setText(text))
-        thread.done.connect(done)
-        thread.failed.connect(failed)
-        thread.finished.connect(self._ended)
-        self.thread = thread
-        self.button.setEnabled(False)
-        self.cancel.setEnabled(True)
-        self.bar.setVisible(True)
-        self.status.setText("working…")
-        thread.start()
-
-    def stopping(self) -> bool:
-        return self.thread is not None and self.thread.stop_requested
-
-    def stop(self) -> None:
-        if self.thread is not None:
-            self.thread.stop_requested = True
-
-    def _ended(self) -> None:
-        self.thread = None
-        self.button.setEnabled(True)
-        self.cancel.setEnabled(False)
-        self.bar.setVisible(False)
-
-
-class CorpusBench(QWidget):
+class CorpusBench(Bench):
     title = "Corpus"
 
     def __init__(self, workspace: Path, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.workspace = workspace
-        self.result: tuple | None = None  # (words, counts, strong) of the last discovery
+        super().__init__(workspace, parent)
+        self.result: tasks.Discovered | None = None
         self.lexicon: dict[str, int] = {}
-        self.background = KeptThreads()
 
         # -- left: the corpus ------------------------------------------------------
-        self.messages = MessageBar()
         self.picker = SourcePicker([], FILTER, "corpus-data")
         self.kind = QComboBox()
         self.kind.addItems(readers.KINDS)
         self.kind.setToolTip("auto: by name — .json/.jsonl records, .csv triples, a folder of .txt by label, "
                              "otherwise one document a line")
-        self.open_task = Task("Open")
+        self.open_runner = self.runner(self._opened)
+        self.open_task = TaskBar("Read", self.open_runner)
+        self.open_task.button.setToolTip("Read the whole corpus once: counts of documents and characters, "
+                                         "the encoding, and the first documents")
         self.stats = QLabel("Open a text file, a folder of .txt files, a JSON / JSON-lines file or a CSV of triples.")
         self.stats.setWordWrap(True)
         self.preview = PandasModel()
@@ -139,17 +103,10 @@ class CorpusBench(QWidget):
         ll.addWidget(box, 1)
 
         # -- frequencies -----------------------------------------------------------------
-        self.tokenizer = QComboBox()
-        self.tokenizer.addItems(counting.TOKENIZERS)
-        self.hmm = QCheckBox("HMM for unknown words")
-        self.hmm.setChecked(True)
-        self.ngram = QSpinBox()
-        self.ngram.setRange(1, 8)
-        self.ngram.setValue(2)
-        self.workers = QSpinBox()
-        self.workers.setRange(1, 256)
-        self.workers.setValue(os.cpu_count() or 1)
-        self.count_task = Task("Count")
+        self.count_form = ParamsForm(tasks.CountParams, exclude=("kind",))
+        self.count_runner = self.runner(self._counted)
+        self.count_task = TaskBar("Count", self.count_runner)
+        self.count_runner.cancelled.connect(lambda: self.messages.info("Counting cancelled; nothing was changed."))
         self.freq = PandasModel()
         self.freq_filter = QLineEdit()
         self.freq_filter.setPlaceholderText("filter tokens…")
@@ -158,12 +115,12 @@ class CorpusBench(QWidget):
         self.zipf.setLabel("bottom", "rank")
         self.zipf.setLabel("left", "frequency")
         self.zipf_curve = self.zipf.plot(pen=pg.mkPen("#4e79a7", width=1.5))
-        opts = options_row(QLabel("Tokenizer"), self.tokenizer, self.hmm, QLabel("n-gram ≤"), self.ngram,
-                           QLabel("Processes"), self.workers)
+        self.count_note = QLabel("")
         freq_tab = QWidget()
         fl = QVBoxLayout(freq_tab)
-        fl.addLayout(opts)
+        fl.addLayout(options_row(self.count_form))
         fl.addWidget(self.count_task)
+        fl.addWidget(self.count_note)
         split = QSplitter(Qt.Orientation.Horizontal)
         tcol = QWidget()
         tl = QVBoxLayout(tcol)
@@ -177,32 +134,18 @@ class CorpusBench(QWidget):
         fl.addWidget(split, 1)
 
         # -- new words -------------------------------------------------------------------------
-        self.n = QSpinBox()
-        self.n.setRange(2, 8)
-        self.n.setValue(4)
-        self.min_count = QSpinBox()
-        self.min_count.setRange(1, 10 ** 9)
-        self.min_count.setValue(32)
-        self.thresholds = []
-        for v in (2.0, 4.0, 6.0):
-            spin = QDoubleSpinBox()
-            spin.setRange(0.0, 30.0)
-            spin.setSingleStep(0.25)
-            spin.setValue(v)
-            spin.valueChanged.connect(self._refilter)
-            self.thresholds.append(spin)
-        self.min_count.valueChanged.connect(self._refilter)
-        self.discover_task = Task("Discover")
+        self.discover_form = ParamsForm(tasks.DiscoverParams, exclude=("kind",))
+        self.discover_form.changed.connect(self._refilter)
+        self.discover_runner = self.runner(self._discovered)
+        self.discover_task = TaskBar("Discover", self.discover_runner)
+        self.discover_runner.cancelled.connect(lambda: self.messages.info("Discovery cancelled."))
         self.words = PandasModel()
         self.words_filter = QLineEdit()
         self.words_filter.setPlaceholderText("filter words…")
         self.words_note = QLabel("")
-        wopts = options_row(QLabel("n"), self.n, QLabel("min count"), self.min_count, QLabel("ln cohesion ≥  2-gram"),
-                            self.thresholds[0], QLabel("3-gram"), self.thresholds[1], QLabel("4-gram+"),
-                            self.thresholds[2])
         words_tab = QWidget()
         wl = QVBoxLayout(words_tab)
-        wl.addLayout(wopts)
+        wl.addLayout(options_row(self.discover_form))
         wl.addWidget(self.discover_task)
         wl.addWidget(self.words_note)
         wl.addWidget(self.words_filter)
@@ -219,8 +162,10 @@ class CorpusBench(QWidget):
             lab.setWordWrap(True)
             lab.setStyleSheet("font-size: 13pt;")
         self.lexicon_label = QLabel("Lexicon: none yet — Discover, or build one with the word finder.")
-        self.build_task = Task("Build lexicon (minimum-entropy word finder)")
-        self.gold_button = QPushButton("Score on a gold file…")
+        self.build_runner = self.runner(self._built)
+        self.build_task = TaskBar("Build lexicon (minimum-entropy word finder)", self.build_runner)
+        self.score_runner = self.runner(self._scored)
+        self.gold_task = TaskBar("Score on a gold file…", self.score_runner)
         self.score_label = QLabel("")
         seg_tab = QWidget()
         sl = QVBoxLayout(seg_tab)
@@ -234,7 +179,7 @@ class CorpusBench(QWidget):
         sl.addWidget(self.min_entropy_out)
         sl.addWidget(QLabel("jieba:"))
         sl.addWidget(self.jieba_out)
-        sl.addWidget(self.gold_button)
+        sl.addWidget(self.gold_task)
         sl.addWidget(self.score_label)
         sl.addStretch(1)
 
@@ -246,128 +191,87 @@ class CorpusBench(QWidget):
         self.splitters = {"main": self.splitter, "frequencies": split}
 
         self.open_task.button.clicked.connect(self.open)
+        self.picker.source_changed.connect(self._source_changed)
         self.count_task.button.clicked.connect(self.count)
         self.discover_task.button.clicked.connect(self.discover)
         self.build_task.button.clicked.connect(self.build_lexicon)
         self.segment_button.clicked.connect(self.segment)
         self.sentence.returnPressed.connect(self.segment)
-        self.gold_button.clicked.connect(self.score_gold)
+        self.gold_task.button.clicked.connect(self.score_gold)
 
     # -- helpers ---------------------------------------------------------------------------------
-    def source(self) -> tuple[str, str]:
-        return self.picker.source(), self.kind.currentText()
+    def _chosen(self) -> str | None:
+        """The corpus picked, or None after saying that one must be picked (nothing runs without it)."""
+        src = self.picker.source()
+        if not src:
+            self.messages.error("Pick a corpus first (Open…).")
+            return None
+        return src
 
-    def _failed(self, message: str, details: str = "") -> None:
-        self.messages.error(message, details)
-
-    def _report_notes(self, notes: readers.Notes) -> str:
-        text = f"read as {notes.encoding or '—'}"
-        if notes.fallback_lines:
-            text += f"; {notes.fallback_lines:,} line(s) were in another encoding"
-        if notes.problems:
-            self.messages.warning(f"{len(notes.problems)} problem(s) while reading, e.g. {notes.problems[0]}; "
-                                  f"the rest was read.")
-        return text
+    def _source_changed(self, _: str) -> None:
+        """A new corpus: what was shown of the old one goes."""
+        self.stats.setText("Press Read to see its statistics, or go straight to Count or Discover.")
+        self.preview.set_frame(pd.DataFrame())
+        self.freq.set_frame(pd.DataFrame())
+        self.zipf_curve.setData([], [])
+        self.count_note.setText("")
+        self.words.set_frame(pd.DataFrame())
+        self.words_note.setText("")
+        self.result = None
 
     # -- open --------------------------------------------------------------------------------------
     def open(self) -> None:
-        src, kind = self.source()
-        if not src:
-            self._failed("Pick a corpus first (Open…).")
-            return
-        task = self.open_task
+        src = self._chosen()
+        if src is not None:
+            p = tasks.OpenParams(src, self.kind.currentText())
+            self.submit(self.open_runner, lambda ctx: tasks.open_corpus(p, ctx))
 
-        def work(report):
-            notes, stats, chars, first = readers.Notes(), readers.Stats(), set(), []
-            for doc in readers.documents(src, kind, notes):
-                if task.stopping():
-                    break
-                stats.documents += 1
-                stats.characters += len(doc.text)
-                chars.update(doc.text)
-                if doc.label:
-                    stats.labels[doc.label] = stats.labels.get(doc.label, 0) + 1
-                if len(first) < PREVIEW:
-                    first.append(doc)
-                if stats.documents % 20000 == 0:
-                    report(f"{stats.documents:,} documents…", 0)
-            stats.distinct = len(chars)
-            if not stats.documents:
-                raise readers.CorpusError(f"{Path(src).name}: the corpus holds no documents")
-            return stats, notes, first
-
-        self.messages.clear()
-        task.run(work, self._opened, self._failed)
-
-    def _opened(self, result) -> None:
-        stats, notes, first = result
+    def _opened(self, result: tasks.Opened) -> None:
+        stats = result.stats
         labels = ", ".join(f"{k} {v:,}" for k, v in sorted(stats.labels.items(), key=lambda kv: -kv[1])[:8])
         self.stats.setText(f"{stats.documents:,} documents, {stats.characters:,} characters, "
-                           f"{stats.distinct:,} distinct; {self._report_notes(notes)}"
+                           f"{stats.distinct:,} distinct; {tasks.read_notes(result.notes)}"
                            + (f"\nlabels: {labels}" if labels else ""))
-        self.open_task.status.setText("")
-        self.preview.set_frame(pd.DataFrame({"document": [d.text[:80] for d in first],
-                                             "label": [d.label for d in first]}))
+        self.preview.set_frame(pd.DataFrame({"document": [d.text[:80] for d in result.first],
+                                             "label": [d.label for d in result.first]}))
         self.preview_view.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
 
     # -- count ---------------------------------------------------------------------------------------
+    def _params(self, form: ParamsForm):
+        src = self._chosen()
+        if src is None:
+            return None
+        try:
+            return form.params(corpus=src, kind=self.kind.currentText())
+        except prm.ParamError as exc:
+            self.messages.error(str(exc))
+            return None
+
     def count(self) -> None:
-        src, kind = self.source()
-        tok = counting.Tokenizer(self.tokenizer.currentText(), self.hmm.isChecked(), self.ngram.value())
-        workers, task = self.workers.value(), self.count_task
+        p = self._params(self.count_form)
+        if p is not None:
+            self.submit(self.count_runner, lambda ctx: tasks.count(p, ctx))
 
-        def work(report):
-            notes = readers.Notes()
-            table = counting.count(readers.documents(src, kind, notes), tok, workers,
-                                   progress=lambda k: report(f"{k:,} documents counted", 0), stop=task.stopping)
-            if not table:
-                raise readers.CorpusError("no tokens: the corpus is empty")
-            return table, notes
-
-        def done(result) -> None:
-            table, notes = result
-            frame = pd.DataFrame(sorted(table.items(), key=lambda kv: (-kv[1], kv[0])), columns=["token", "count"])
-            self.freq.set_frame(frame)
-            self.freq_view.sortByColumn(1, Qt.SortOrder.DescendingOrder)
-            counts = frame["count"].to_numpy(float)
-            self.zipf_curve.setData(np.arange(1, len(counts) + 1, dtype=float), counts)
-            self.count_task.status.setText(f"{len(frame):,} distinct, {int(counts.sum()):,} tokens; "
-                                           f"{self._report_notes(notes)}")
-
-        self.messages.clear()
-        task.run(work, done, lambda m, d: self._failed("Counting cancelled; nothing was changed." if
-                                                       "KeyboardInterrupt" in m else m, d))
+    def _counted(self, result: tasks.Counted) -> None:
+        frame = pd.DataFrame(sorted(result.table.items(), key=lambda kv: (-kv[1], kv[0])), columns=["token", "count"])
+        self.freq.set_frame(frame)
+        self.freq_view.sortByColumn(1, Qt.SortOrder.DescendingOrder)
+        counts = frame["count"].to_numpy(float)
+        self.zipf_curve.setData(np.arange(1, len(counts) + 1, dtype=float), counts)
+        self.count_note.setText(tasks.COUNT.summary(result))
 
     # -- discover --------------------------------------------------------------------------------------
-    def params(self) -> discovery.DiscoveryParams:
-        return discovery.DiscoveryParams(self.n.value(), self.min_count.value(),
-                                         (0.0, *(s.value() for s in self.thresholds)))
-
     def discover(self) -> None:
-        src, kind = self.source()
-        p, task = self.params(), self.discover_task
+        p = self._params(self.discover_form)
+        if p is not None:
+            self.submit(self.discover_runner, lambda ctx: tasks.discover(p, ctx))
 
-        def work(report):
-            notes = readers.Notes()
-
-            def texts():
-                for s in discovery.sentences(readers.documents(src, kind, notes)):
-                    if task.stopping():
-                        raise KeyboardInterrupt
-                    yield s
-
-            return discovery.discover(texts, p, lambda stage, k: report(f"{stage}: {k:,} sentences", 0)), notes, p
-
-        def done(result) -> None:
-            (words, counts, strong), notes, p = result
-            self.result = (words, counts, strong, p)
-            self.discover_task.status.setText(f"{counts.total:,} characters; {self._report_notes(notes)}")
-            self._show_words(words)
-            self.lexicon = {w.word: w.count for w in words}
-            self.lexicon_label.setText(f"Lexicon: {len(self.lexicon):,} discovered words")
-
-        self.messages.clear()
-        task.run(work, done, lambda m, d: self._failed("Discovery cancelled." if "KeyboardInterrupt" in m else m, d))
+    def _discovered(self, result: tasks.Discovered) -> None:
+        self.result = result
+        self.words_note.setText(tasks.DISCOVER.summary(result))
+        self._show_words(result.words)
+        self.lexicon = {w.word: w.count for w in result.words}
+        self.lexicon_label.setText(f"Lexicon: {len(self.lexicon):,} discovered words")
 
     def _show_words(self, words: list[discovery.Word]) -> None:
         dictionary = discovery.jieba_words()
@@ -382,32 +286,28 @@ class CorpusBench(QWidget):
         """Thresholds and min count apply at once, without reading the corpus again."""
         if self.result is None:
             return
-        words, counts, strong, first = self.result
-        p = self.params()
+        try:
+            p = self.discover_form.params(corpus=self.picker.source() or "-")
+            thresholds = tasks.thresholds_of(p.thresholds)
+        except (prm.ParamError, ValueError) as exc:
+            self.messages.error(str(exc))
+            return
+        first = self.result.params
         tighter = discovery.DiscoveryParams(first.n, max(p.min_count, first.min_count),
-                                            tuple(max(a, b) for a, b in zip(p.thresholds, first.thresholds)))
-        self._show_words(discovery.refilter(words, strong, counts, tighter))
+                                            tuple(max(a, b) for a, b in zip(thresholds, first.thresholds)))
+        self._show_words(discovery.refilter(self.result.words, self.result.strong, self.result.counts, tighter))
 
     # -- segment and evaluate ----------------------------------------------------------------------------
     def build_lexicon(self) -> None:
-        src, kind = self.source()
-        task = self.build_task
+        src = self._chosen()
+        if src is not None:
+            p = tasks.OpenParams(src, self.kind.currentText())
+            self.submit(self.build_runner, lambda ctx: tasks.build_lexicon(p, ctx))
 
-        def work(report):
-            def texts():
-                for d in readers.documents(src, kind):
-                    if task.stopping():
-                        raise KeyboardInterrupt
-                    yield d.text
-
-            return min_entropy.find_words(texts())
-
-        def done(lexicon) -> None:
-            self.lexicon = lexicon
-            self.lexicon_label.setText(f"Lexicon: {len(lexicon):,} words from the minimum-entropy word finder")
-            self.segment()
-
-        task.run(work, done, self._failed)
+    def _built(self, lexicon: dict[str, int]) -> None:
+        self.lexicon = lexicon
+        self.lexicon_label.setText(f"Lexicon: {len(lexicon):,} words from the minimum-entropy word finder")
+        self.segment()
 
     def segment(self) -> None:
         import jieba
@@ -421,33 +321,14 @@ class CorpusBench(QWidget):
 
     def score_gold(self) -> None:
         if not self.lexicon:
-            self._failed("Discover words or build a lexicon first.")
+            self.messages.error("Discover words or build a lexicon first.")
             return
         path, _ = QFileDialog.getOpenFileName(self, "Gold-segmented file (PKU format)", "",
                                               "Text (*.txt *.utf8);;All (*)")
-        if not path:
-            return
-        lexicon = dict(self.lexicon)
+        if path:
+            lexicon = dict(self.lexicon)
+            self.submit(self.score_runner, lambda ctx: evaluate.evaluate(path, lexicon))
 
-        def work(report):
-            return evaluate.evaluate(path, lexicon)
-
-        thread = CallThread(work)
-        thread.done.connect(lambda s: self.score_label.setText(
-            f"P {s.precision:.3f}   R {s.recall:.3f}   F1 {s.f1:.3f}   ({s.gold_words:,} gold words; jieba with "
-            f"this lexicon alone, HMM off)"))
-        thread.failed.connect(self._failed)
-        self.background.start(thread)
-
-    # -- bench protocol ------------------------------------------------------------------------------------
-    @property
-    def busy(self) -> bool:
-        return False  # nothing here writes a run; a closing window cancels the background calls
-
-    def set_workspace(self, workspace: Path) -> None:
-        self.workspace = workspace
-
-    def shutdown(self, wait_ms: int = 10000) -> None:
-        tasks = (self.open_task, self.count_task, self.discover_task, self.build_task)
-        self.background.shutdown(wait_ms, *(task.thread for task in tasks))
-
+    def _scored(self, s) -> None:
+        self.score_label.setText(f"P {s.precision:.3f}   R {s.recall:.3f}   F1 {s.f1:.3f}   ({s.gold_words:,} gold "
+                                 f"words; jieba with this lexicon alone, HMM off)")

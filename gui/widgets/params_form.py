@@ -56,7 +56,8 @@ class SliderSpin(QWidget):
 class ParamsForm(QWidget):
     changed = Signal()
 
-    def __init__(self, cls: type, parent: QWidget | None = None) -> None:
+    def __init__(self, cls: type, parent: QWidget | None = None, exclude: tuple[str, ...] = ()) -> None:
+        """``exclude``: fields the bench sets elsewhere (an input chosen beside the form)."""
         super().__init__(parent)
         self.cls = cls
         self.hidden: dict[str, Any] = {}
@@ -64,7 +65,7 @@ class ParamsForm(QWidget):
         layout = QFormLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         for spec in prm.specs(cls):
-            if not spec.gui:
+            if not spec.gui or spec.name in exclude:
                 self.hidden[spec.name] = spec.default
                 continue
             editor = self._editor(spec)
@@ -131,9 +132,9 @@ class ParamsForm(QWidget):
                     out[name] = text
         return out
 
-    def params(self) -> Any:
-        """The dataclass for the current values; raises ParamError naming the bad field."""
-        return prm.from_dict(self.cls, self.values())
+    def params(self, **overrides: Any) -> Any:
+        """The dataclass for the current values (and ``overrides``); raises ParamError naming the bad field."""
+        return prm.from_dict(self.cls, {**self.values(), **overrides})
 
     def set_values(self, values: dict[str, Any]) -> None:
         for name, value in values.items():

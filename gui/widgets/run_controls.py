@@ -12,7 +12,7 @@ from typing import Any, Callable
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QGridLayout, QLabel, QProgressBar, QPushButton, QWidget
 
-from engine.cli import format_duration
+from engine.events import format_duration
 
 
 class RunControls(QWidget):

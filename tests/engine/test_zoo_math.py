@@ -215,3 +215,16 @@ def test_neighbours_and_knn_accuracy_by_hand():
     labels = torch.tensor([0, 0, 1, 1, 1])
     # k = 1: rows 0, 1 see row 4 (label 1): wrong; rows 2, 3 right; row 4 sees row 0: wrong
     assert knn_accuracy(f, labels, k=1) == pytest.approx(2 / 5)
+
+
+def test_infomax_prior_term_is_the_authors_mean_over_batch_and_dimensions():
+    """prior_kl_loss = −½ mean(1 + log σ² − μ² − σ²) over batch and latent dimensions (infomax_cifar10.py)."""
+    torch.manual_seed(3)
+    model = infomax.DeepInfoMax((1, 8, 8), z_dim=5, width=4, hidden=8)
+    x = torch.rand(6, 1, 8, 8) - 0.5
+    with torch.no_grad():
+        _, _, mu, logvar = model.encoder(x)
+        terms = model.losses(x, alpha=0.0, beta=0.0, gamma=0.25)
+    authors = -0.5 * (1 + logvar - mu ** 2 - logvar.exp()).mean()
+    assert float(terms["kl"]) == pytest.approx(float(authors), rel=1e-6)
+    assert float(terms["loss"]) == pytest.approx(0.25 * float(authors), rel=1e-6)

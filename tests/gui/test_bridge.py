@@ -18,7 +18,7 @@ def test_coalesces_and_filters(qtbot):
     bridge.sink(ev.Started("new", 0, "vae", {}, "/tmp/x"))
     for step in range(1, 101):
         bridge.sink(ev.Metrics("new", step, "train", 0, {"loss": 1.0 / step}))
-        bridge.sink(ev.Progress("new", step, 100, 0, 0.1, 1.0))
+        bridge.sink(ev.Progress("new", step, 100, 0.1, 1.0, epoch=0))
     bridge.sink(ev.Artifact("new", 50, "scatter", "latent", {"points": np.zeros((2, 2))}))
     bridge.sink(ev.Artifact("new", 100, "scatter", "latent", {"points": np.ones((2, 2))}))
     bridge.sink(ev.Metrics("other", 5, "train", 0, {"loss": 3.0}))  # a stale run's event

@@ -27,7 +27,7 @@ def corpus(tmp_path):
 
 
 def finish(qtbot, task):
-    qtbot.waitUntil(lambda: task.thread is None and task.button.isEnabled(), timeout=60000)
+    qtbot.waitUntil(lambda: not task.runner.busy and task.button.isEnabled(), timeout=60000)
 
 
 def test_open_count_discover_refilter_and_segment(qtbot, cbench, corpus):
@@ -36,20 +36,17 @@ def test_open_count_discover_refilter_and_segment(qtbot, cbench, corpus):
     finish(qtbot, cbench.open_task)
     assert "1,500 documents" in cbench.stats.text() and "gb18030" in cbench.stats.text()
     assert cbench.preview.rowCount() == 20
-    cbench.workers.setValue(1)
-    cbench.tokenizer.setCurrentText("chars")
+    cbench.count_form.set_values({"workers": 1, "tokenizer": "chars"})
     cbench.count()
     finish(qtbot, cbench.count_task)
     assert cbench.freq.frame["count"].sum() == sum(len(line) for line in corpus.read_text(encoding="gb18030").split())
     assert len(cbench.zipf_curve.getData()[0]) == len(cbench.freq.frame)
-    cbench.min_count.setValue(20)
-    for spin, v in zip(cbench.thresholds, (1.0, 2.0, 3.0)):
-        spin.setValue(v)
+    cbench.discover_form.set_values({"min_count": 20, "thresholds": "0,1,2,3"})
     cbench.discover()
     finish(qtbot, cbench.discover_task)
     found = set(cbench.words.frame["word"])
     assert {"林心如", "电视剧", "共和国", "好看", "北京", "骄傲"} <= found
-    cbench.thresholds[1].setValue(20.0)  # 3-character words now need an impossible cohesion
+    cbench.discover_form.set_values({"thresholds": "0,1,20,3"})  # 3-character words need an impossible cohesion
     assert not ({"林心如", "电视剧", "共和国"} & set(cbench.words.frame["word"]))
     assert {"好看", "北京"} <= set(cbench.words.frame["word"])
     cbench.sentence.setText("林心如的电视剧")
@@ -64,3 +61,40 @@ def test_bad_corpus_shows_a_message(qtbot, cbench, tmp_path):
     cbench.open()
     finish(qtbot, cbench.open_task)
     assert cbench.messages.level == "error" and "binary" in cbench.messages.text.text()
+
+
+def test_nothing_runs_without_a_corpus(qtbot, cbench):
+    cbench.picker.set_source("")
+    cbench.count()
+    assert not cbench.count_runner.busy
+    assert cbench.messages.level == "error" and "Pick a corpus" in cbench.messages.text.text()
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_cancel_counting_ends_cleanly(qtbot, cbench, tmp_path, workers):
+    import multiprocessing
+
+    path = tmp_path / "big.txt"
+    path.write_text("\n".join("北京大学的学生在图书馆里学习" * 8 for _ in range(60000)), encoding="utf-8")
+    cbench.picker.set_source(str(path))
+    cbench.count_form.set_values({"workers": workers, "tokenizer": "ngrams", "n": 4})
+    cbench.count()
+    qtbot.waitUntil(lambda: cbench.count_task.status.text().endswith("documents counted"), timeout=60000)
+    cbench.count_task.cancel.click()
+    finish(qtbot, cbench.count_task)
+    assert cbench.messages.level == "info" and "cancelled" in cbench.messages.text.text()
+    assert cbench.freq.rowCount() == 0
+    assert not multiprocessing.active_children()
+
+
+def test_cancel_discovery_and_reading(qtbot, cbench, tmp_path):
+    path = tmp_path / "big.txt"
+    path.write_text("\n".join("北京大学的学生在图书馆里学习" * 8 for _ in range(60000)), encoding="utf-8")
+    cbench.picker.set_source(str(path))
+    for task, start in ((cbench.discover_task, cbench.discover), (cbench.open_task, cbench.open),
+                        (cbench.build_task, cbench.build_lexicon)):
+        start()
+        qtbot.waitUntil(lambda t=task: t.runner.busy, timeout=10000)
+        task.cancel.click()
+        finish(qtbot, task)
+        assert cbench.messages.level != "error", cbench.messages.text.text()

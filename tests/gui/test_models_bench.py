@@ -101,7 +101,7 @@ def test_fake_event_stream_drives_the_plots(qtbot, bench):
     for step in range(1, 51):
         b.sink(ev.Metrics("fake", step, "train", 0, {"loss": 10 / step, "kl": 1.0}))
     b.sink(ev.Metrics("fake", 50, "val", 0, {"loss": 0.5, "kl": 1.0}))
-    b.sink(ev.Progress("fake", 50, 100, 0, 5.0, 5.0))
+    b.sink(ev.Progress("fake", 50, 100, 5.0, 5.0, epoch=0))
     rng = np.random.default_rng(0)
     b.sink(ev.Artifact("fake", 50, "image_pairs", "reconstructions",
                        {"originals": rng.random((16, 8, 8)), "reconstructions": rng.random((16, 8, 8))}))

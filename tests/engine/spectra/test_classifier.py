@@ -37,9 +37,12 @@ def test_f1_loss_is_minus_log_and_differentiable():
     assert 0 < float(loss.detach()) < 0.05 and logits.grad is not None and logits.grad.abs().sum() > 0
 
 
-def test_seven_poolings_take_2600_points_to_21():
+def test_seven_poolings_take_2600_points_to_20():
     net = SpectraNet(4)
-    assert net.features(torch.zeros(2, 1, 2600)).shape == (2, 128, 21)  # ceil-mode halvings: 2600 → … → 21
+    length = 2600
+    for _ in range(7):
+        length //= 2  # Keras' MaxPooling1D(2) floors: 2600 → 1300 → 650 → 325 → 162 → 81 → 40 → 20
+    assert net.features(torch.zeros(2, 1, 2600)).shape == (2, 128, length) == (2, 128, 20)
     assert net(torch.zeros(3, 2600)).shape == (3, 4)
 
 

@@ -56,6 +56,46 @@ def test_small_amplitude_limit_is_the_sine_mode():
     np.testing.assert_allclose(sol.r, sine, atol=2e-3 * R)
 
 
+@pytest.mark.parametrize("ratio", [1.02, 1.243, 1.6, 2.5, 4.0])
+@pytest.mark.parametrize("omega", [0.5, 1.0, 1.5, 3.0, 6.0, 10.0])
+def test_closed_form_overlay_is_the_numeric_troposkein(omega, ratio):
+    """Over a grid of ω and L/D the dashed curve lies on the numeric one (the old quadrature was a
+    flat line at r = R for most ω), and its R, H are the numeric solution's."""
+    p = RopeParams(length=2.0 * ratio, span=2.0, omega=omega, density=1.7)
+    sol = rope.solve(p)
+    name, r = rope.closed_form(p, sol.z)
+    assert name == "troposkein"
+    np.testing.assert_allclose(r, sol.r, atol=1e-7 * p.length)
+    R, H = rope.troposkein_for(p.length, p.span, omega, p.density)
+    assert R == pytest.approx(sol.max_radius, rel=1e-7) and H == pytest.approx(sol.axial_tension, rel=1e-6)
+
+
+@pytest.mark.parametrize("omega, R, H, density", [(1.0, 1.0, 1.0, 1.0), (3.0, 0.8, 2.0, 1.0), (10.0, 0.2, 50.0, 2.0)])
+def test_troposkein_curve_inverts_the_defining_integral(omega, R, H, density):
+    """z counted from an end is ∫₀ʳ H dr'/√((C − ar'²)² − H²); the curve returns r there."""
+    a = density * omega ** 2 / 2
+    C = H + a * R * R
+    h, _ = rope.troposkein(omega, R, H, density)
+    for r in (0.05 * R, 0.4 * R, 0.8 * R, 0.99 * R):
+        from_end = quad(lambda x: H / math.sqrt((C - a * x * x) ** 2 - H ** 2), 0, r, epsabs=1e-13)[0]
+        got = rope.troposkein_curve(omega, R, H, np.array([from_end - h, h - from_end]), density)
+        np.testing.assert_allclose(got, [r, r], rtol=1e-8)
+    ends = rope.troposkein_curve(omega, R, H, np.array([-h, 0.0, h, 1.5 * h]), density)
+    np.testing.assert_allclose(ends, [0, R, 0, 0], atol=1e-12)
+
+
+def test_json_carries_the_closed_form():
+    sol = rope.solve(RopeParams())
+    d = sol.to_dict()
+    exact = np.array(d["closed_form"]["points"])
+    assert d["closed_form"]["name"] == "troposkein" and exact.shape == (RopeParams().points, 2)
+    np.testing.assert_array_equal(exact[:, 0], np.array(d["curve"])[:, 0])
+    np.testing.assert_allclose(exact[:, 1], np.array(d["curve"])[:, 1], atol=1e-8)
+    sag = rope.solve(RopeParams(length=2.0, span=1.0, omega=0.0, gravity=9.81, axis="across")).to_dict()
+    assert sag["closed_form"]["name"] == "catenary"
+    assert rope.solve(RopeParams(length=2.0, span=1.0, omega=10.0, gravity=9.81)).to_dict()["closed_form"] is None
+
+
 def test_v14_catenary_limit():
     L, D, g = 2.0, 1.0, 9.81
     sol = rope.solve(RopeParams(length=L, span=D, omega=0.0, gravity=g, axis="across"))

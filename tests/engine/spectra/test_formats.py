@@ -2,11 +2,16 @@
 (through astropy), the contest layout, CSV and .npz; and every kind of bad file."""
 
 import numpy as np
+
+from engine.control import Cancelled, RunControl
+from engine.tasks import TaskContext
 import pytest
 from astropy.io import fits
 
+from engine.control import Cancelled, RunControl
 from engine.spectra import formats
 from engine.spectra.formats import SpectrumError
+from engine.tasks import TaskContext
 
 
 def lamost_file(path, n=300, c0=3.5682, c1=1e-4, cls="STAR", nan_at=None):
@@ -124,13 +129,27 @@ def test_parallel_folder_reading_matches_serial_and_can_be_cancelled(tmp_path, m
     monkeypatch.setattr(formats, "CHUNK", 8)
     index = contest(tmp_path, n=40)
     jobs = [(tmp_path / f"{1000 + i}.txt", "star") for i in range(40)]
-    serial = formats._each(jobs, None, None, workers=1)
-    parallel = formats._each(jobs, None, None, workers=2)
+    serial = formats._each(jobs, None, workers=1)
+    parallel = formats._each(jobs, None, workers=2)
     assert [s.id for s in serial.spectra] == [s.id for s in parallel.spectra]
     assert all(np.array_equal(a.flux, b.flux) for a, b in zip(serial.spectra, parallel.spectra))
-    seen = []
-    stopped = formats.read_contest_index(index, progress=lambda d, t: seen.append(d), stop=lambda: len(seen) > 0)
+    control = RunControl()
+    ctx = TaskContext(control, on_progress=lambda d, t, text: control.request_stop(), interval=0)
+    stopped = formats.read_contest_index(index, ctx=ctx)  # stop early: keeps what was read
     assert stopped.cancelled and 0 < len(stopped.spectra) < 40
+
+
+def test_cancel_while_loading_raises_and_leaves_no_worker(tmp_path, monkeypatch):
+    import multiprocessing
+
+    monkeypatch.setattr(formats, "CHUNK", 4)
+    contest(tmp_path, n=40)
+    jobs = [(tmp_path / f"{1000 + i}.txt", "star") for i in range(40)]
+    control = RunControl()
+    ctx = TaskContext(control, on_progress=lambda d, t, text: control.cancel(), interval=0)
+    with pytest.raises(Cancelled):
+        formats._each(jobs, ctx, workers=2)
+    assert not multiprocessing.active_children()
 
 
 def test_folder_skips_what_it_cannot_read(tmp_path):

@@ -13,7 +13,7 @@ import pytest
 
 from engine.corpus import evaluate, min_entropy
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def path_score(words, seg):
@@ -83,7 +83,7 @@ def test_corpus_verbs_write_their_files_and_fail_clearly(tmp_path):
     vocab = ["林心如", "电视剧", "共和国", "好看", "北京", "骄傲"]
     corpus.write_text("\n".join("".join(rng.choice(vocab) for _ in range(5)) for _ in range(400)), encoding="gb18030")
     out = cli("count", corpus, "--tokenizer", "chars", "--out", tmp_path / "f.tsv", "--workers", "1")
-    assert out.returncode == 0 and "read as gb18030" in out.stderr, out.stderr
+    assert out.returncode == 0 and "read as gb18030" in out.stdout + out.stderr, out.stderr
     first = (tmp_path / "f.tsv").read_text(encoding="utf-8").splitlines()[0].split("\t")
     assert len(first) == 2 and int(first[1]) > 0
     out = cli("discover", corpus, "--min-count", "20", "--thresholds", "0,1,2,3", "--out", tmp_path / "w.tsv")

@@ -2,9 +2,12 @@
 
 import subprocess
 import sys
+
+import pytest
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.slow
 
 
 def cli(*args, cwd=ROOT):

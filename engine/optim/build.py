@@ -1,0 +1,69 @@
+"""The one place a trainer gets its optimizer: the base the params name,
+wrapped as the shared training fields ask (``engine.train.params.TrainBase``).
+
+The stack, inside out — the order fixes what each wrapper sees:
+
+    base → weight decay → lazy rows → layer adaptation → LR schedule → Lookahead → EMA → accumulation
+
+Weight decay is inside the trust ratio, as in LAMB (the ratio rescales the
+decayed update); lazy rows are held before the ratio is measured, so it sees
+the update that is applied; the schedule scales the learning rate all the
+wrappers inside it read; Lookahead, the EMA and the schedule count updates;
+accumulation is outermost, so every state inside it moves only when an
+update is made.  ``adamw`` is PyTorch's AdamW with the decay in its own fused
+kernel (the same rule as the wrapper), the excluded names in a group without
+decay.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+import torch
+
+from engine.optim import factory
+from engine.optim.accumulate import Accumulate
+from engine.optim.averaging import EMA, Lookahead
+from engine.optim.schedule import Schedule, parse
+from engine.optim.updates import WEIGHT_DECAY, LayerAdaptation, Lazy, WeightDecay
+from engine.optim.wrapper import matching
+
+NO_DECAY = ("bias", "norm")  # biases and normalisation scales: no decay, no trust ratio (as BERT/LAMB)
+LAZY_ROWS = ("embed", "codebook")  # embedding tables and the VQ-VAE's codebook
+
+
+def named(**modules: torch.nn.Module) -> list[tuple[str, torch.nn.Parameter]]:
+    """(module.name, parameter) of several modules, for one optimizer over all of them."""
+    return [(f"{key}.{name}", p) for key, m in modules.items() for name, p in m.named_parameters()]
+
+
+def build(p: Any, named_parameters: Iterable[tuple[str, torch.nn.Parameter]], **base_defaults: Any) -> Any:
+    """The optimizer the training fields of ``p`` describe, over ``named_parameters``.
+
+    ``base_defaults`` are the model's constants for its base (the GANs' Adam ``betas``)."""
+    pairs = [(n, q) for n, q in named_parameters if q.requires_grad]
+    names = {q: n for n, q in pairs}
+    params = [q for _, q in pairs]
+    if p.optimizer == "adamw":
+        kept = set(matching(params, names, NO_DECAY))
+        groups = [{"params": [q for q in params if q not in kept], "weight_decay": p.weight_decay or WEIGHT_DECAY},
+                  {"params": [q for q in params if q in kept], "weight_decay": 0.0}]
+        opt: Any = factory.make("adamw", [g for g in groups if g["params"]], p.lr, **base_defaults)
+    else:
+        opt = factory.make(p.optimizer, params, p.lr, **base_defaults)
+        if p.weight_decay > 0:
+            opt = WeightDecay(opt, p.weight_decay, names, NO_DECAY)
+    if p.lazy:
+        opt = Lazy(opt, names, LAZY_ROWS)
+    if p.layer_adaptation:
+        opt = LayerAdaptation(opt, names, NO_DECAY)
+    schedule = parse(p.schedule)
+    if schedule:
+        opt = Schedule(opt, schedule)
+    if p.lookahead:
+        opt = Lookahead(opt)
+    if p.ema > 0:
+        opt = EMA(opt, p.ema)
+    if p.accumulate > 1:
+        opt = Accumulate(opt, p.accumulate)
+    return opt

@@ -1,0 +1,102 @@
+"""Wrappers that rewrite one update (kexue.fm/archives/7094, 6869; SEEDS.md §14.2):
+decoupled weight decay, layer adaptation (LAMB's trust ratio) and lazy rows.
+
+Written by hand: PyTorch has AdamW's decay for Adam only and neither LAMB nor
+lazy optimisation for dense gradients.  All three work on any inner
+optimizer and act on the parameters chosen by name patterns.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import torch
+
+from engine.optim.wrapper import Names, Snapshot, Wrapper, matching, union
+
+WEIGHT_DECAY = 0.01  # bert4keras's weight_decay_rate
+
+
+class _Chosen(Wrapper):
+    """A wrapper acting on some parameters: those matching ``include`` (all when None), minus ``exclude``."""
+
+    def __init__(self, inner: Any, names: Names | None, include: Sequence[str] | None,
+                 exclude: Sequence[str]) -> None:
+        super().__init__(inner)
+        every = self.params()
+        picked = every if include is None else matching(every, names, include)
+        dropped = set(matching(every, names, exclude))
+        self.chosen = [p for p in picked if p not in dropped]
+        self._chosen = set(self.chosen)
+
+    def _live(self, group: dict[str, Any]) -> list[torch.Tensor]:
+        return [p for p in group["params"] if p.grad is not None and p in self._chosen]
+
+
+class WeightDecay(_Chosen):
+    """θ ← θ − γh − γλθ: the decay uses the weights before the step and the
+    (scheduled) learning rate, and never passes through h — so unlike an L2
+    term it is not rescaled by Adam's or RMSprop's denominators (AdamW,
+    arXiv 1711.05101).  Applied before the inner step, which only reads the
+    gradients, so the result is the same as subtracting it afterwards."""
+
+    def __init__(self, inner: Any, rate: float = WEIGHT_DECAY, names: Names | None = None,
+                 exclude: Sequence[str] = ()) -> None:
+        super().__init__(inner, names, None, exclude)
+        self.rate = rate
+
+    def _step(self, snapshot: Snapshot) -> None:
+        for g in self.param_groups:
+            live = self._live(g)
+            if live:
+                torch._foreach_mul_(live, 1.0 - g["lr"] * self.rate)
+        self._inner_step(snapshot)
+
+
+class LayerAdaptation(_Chosen):
+    """Rescale each parameter's update Δ so that ‖Δ‖ = γ‖θ‖ (ratio ‖θ‖/‖Δ/γ‖,
+    1 when either norm is 0), as bert4keras's ``extend_with_layer_adaptation``;
+    over Adam this is LAMB (arXiv 1904.00962).  γ is clipped below at 1e-7 as
+    bert4keras does."""
+
+    def __init__(self, inner: Any, names: Names | None = None, exclude: Sequence[str] = ()) -> None:
+        super().__init__(inner, names, None, exclude)
+
+    def watched(self) -> list[torch.Tensor]:
+        return union(super().watched(), self.chosen)
+
+    def _step(self, snapshot: Snapshot) -> None:
+        snapshot.take()
+        self._inner_step(snapshot)
+        for g in self.param_groups:
+            live = self._live(g)
+            if not live:
+                continue
+            old = snapshot.old(live)
+            x_norm = torch.stack(torch._foreach_norm(old))
+            d_norm = torch.stack(torch._foreach_norm(torch._foreach_sub(live, old)))
+            lr = max(float(g["lr"]), 1e-7)
+            ratio = torch.where((x_norm > 0) & (d_norm > 0), x_norm * lr / d_norm.clamp_min(1e-30), 1.0)
+            torch._foreach_lerp_(live, old, list((1.0 - ratio).unbind()))  # θ ← θ_old + ratio·Δ
+
+
+class Lazy(_Chosen):
+    """Rows (along the first axis) whose gradient is all zero keep their old
+    values — "the token was not in the batch".  As the author's version, the
+    inner optimizer still updates its moments for every row; only the
+    weights of absent rows are held.  Dense gradients only."""
+
+    def __init__(self, inner: Any, names: Names | None = None, include: Sequence[str] = ("embed",)) -> None:
+        super().__init__(inner, names, include, ())
+
+    def watched(self) -> list[torch.Tensor]:
+        return union(super().watched(), self.chosen)
+
+    def _step(self, snapshot: Snapshot) -> None:
+        snapshot.take()
+        self._inner_step(snapshot)
+        for g in self.param_groups:
+            live = self._live(g)
+            for p, old in zip(live, snapshot.old(live)):
+                present = p.grad.reshape(len(p.grad), -1).ne(0).any(1) if p.dim() else p.grad.ne(0)
+                p.copy_(torch.where(present.reshape(p.shape[:1] + (1,) * (p.dim() - 1)), p, old))

@@ -1,0 +1,74 @@
+"""Every job the workbench runs, by the name the command line and the benches use.
+
+One line per job.  Entries name their module as a string and are imported only
+when used, so ``python main.py count …`` loads the corpus code and nothing else
+(no torch), and ``python main.py --help`` lists every verb without importing
+any of them.  ``kind`` is "train" for jobs with run folders (``train <name>``,
+``resume``, ``runs``) and "task" for everything else (a verb of its own).
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Entry:
+    name: str
+    help: str  # one line for --help and menus
+    target: str  # "package.module:ATTRIBUTE", the Job or TaskSpec
+    kind: str  # "train" or "task"
+    bench: str = ""  # the bench that shows it
+    aliases: tuple[str, ...] = ()  # older verb names that keep working
+
+    def load(self) -> Any:
+        module, _, attr = self.target.partition(":")
+        return getattr(importlib.import_module(module), attr)
+
+
+ENTRIES: tuple[Entry, ...] = (
+    Entry("vae", "variational autoencoder (kexue.fm/archives/5253)", "engine.train.vae:JOB", "train", "models"),
+    Entry("vqvae", "VQ-VAE (6760)", "engine.train.vqvae:JOB", "train", "models"),
+    Entry("gan", "GAN: standard, WGAN-GP, WGAN-div, GAN-QP (6139, 6163, 7105)", "engine.train.gan:JOB", "train",
+          "models"),
+    Entry("bigan-qp", "BiGAN-QP (6214)", "engine.train.bigan:JOB", "train", "models"),
+    Entry("dae", "denoising autoencoder sampler (7038)", "engine.train.dae:JOB", "train", "models"),
+    Entry("infomax", "Deep INFOMAX (6024, 6088)", "engine.train.infomax:JOB", "train", "models"),
+    Entry("spectra", "Conv1D spectral classifier (5505)", "engine.train.spectra:JOB", "train", "spectra",
+          aliases=("spectra-train",)),
+    Entry("count", "word frequencies of a corpus, counted in parallel (7031)", "engine.corpus.tasks:COUNT",
+          "task", "corpus"),
+    Entry("discover", "new-word discovery (4256, 6920)", "engine.corpus.tasks:DISCOVER", "task", "corpus"),
+    Entry("segment", "minimum-entropy segmentation (5597)", "engine.corpus.tasks:SEGMENT", "task", "corpus"),
+    Entry("spectra-predict", "classify spectra with a trained run; writes a CSV", "engine.spectra.tasks:PREDICT",
+          "task", "spectra"),
+    Entry("spectra-export", "convert one spectrum file to wavelength,flux,ivar CSV", "engine.spectra.tasks:EXPORT",
+          "task", "spectra"),
+    Entry("rope", "equilibrium shape of a spinning rope (6784)", "engine.physics.tasks:ROPE", "task", "physics"),
+    Entry("ellipses", "glue two elliptical sheets into a solid (6818)", "engine.physics.tasks:ELLIPSES", "task",
+          "physics"),
+    Entry("download-mnist", "download the MNIST files into the cache", "engine.data.tasks:DOWNLOAD_MNIST", "task",
+          "models"),
+)
+
+_BY_NAME = {name: e for e in ENTRIES for name in (e.name, *e.aliases)}
+
+
+def entry(name: str) -> Entry:
+    """The entry of a job name or alias; KeyError when unknown."""
+    return _BY_NAME[name]
+
+
+def entries(kind: str | None = None, bench: str | None = None) -> list[Entry]:
+    return [e for e in ENTRIES if (kind is None or e.kind == kind) and (bench is None or e.bench == bench)]
+
+
+def load(name: str) -> Any:
+    return entry(name).load()
+
+
+def training_jobs(bench: str | None = None) -> dict[str, Any]:
+    """name → Job of every training entry (of one bench): imports them."""
+    return {e.name: e.load() for e in entries("train", bench)}

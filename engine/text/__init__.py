@@ -1,0 +1,1 @@
+"""Text for the text models: poems read and cut into training samples."""

@@ -1,0 +1,74 @@
+"""What every bench is: a titled page with a message bar, background runners it
+owns and stops on close, and settings it remembers between sessions.
+
+The main window needs no more of a bench than this base provides (``title``,
+``busy``, ``splitters``, ``set_workspace``, ``shutdown``); a bench adds its
+panels and asks the base for runners.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable
+
+from PySide6.QtWidgets import QSplitter, QWidget
+
+from gui import settings
+from gui.runner import TaskRunner
+from gui.widgets.message_bar import MessageBar
+
+
+class Bench(QWidget):
+    title = "Bench"
+    settings_version = 1  # raise it when remembered values change meaning: older ones are dropped
+
+    def __init__(self, workspace: Path, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.workspace = workspace
+        self.messages = MessageBar()
+        self.splitters: dict[str, QSplitter] = {}
+        self._runners: list[TaskRunner] = []
+        self._jobs: list[Any] = []  # job drivers (gui.widgets.job_driver.JobDriver)
+
+    # -- background work --------------------------------------------------------
+    def runner(self, done: Callable[[Any], None] | None = None, *, latest_wins: bool = False) -> TaskRunner:
+        """A task runner the bench owns: stopped on shutdown; its failures and warnings reach the
+        message bar; ``done(result)`` receives each finished result."""
+        r = TaskRunner(self, latest_wins=latest_wins)
+        r.failed.connect(self.messages.error)
+        r.logged.connect(lambda level, msg: level == "warning" and self.messages.warning(msg))
+        if done is not None:
+            r.done.connect(done)
+        self._runners.append(r)
+        return r
+
+    def submit(self, runner: TaskRunner, fn: Callable) -> None:
+        """Start ``fn(ctx)`` on ``runner``, clearing old messages (or say why it cannot start)."""
+        self.messages.clear()
+        if not runner.submit(fn):
+            self.messages.info("Still working on the previous request: wait for it or Cancel it.")
+
+    @property
+    def busy(self) -> bool:
+        """True while a run writes to the workspace (closing asks first); tasks just get cancelled."""
+        return any(j.busy for j in self._jobs)
+
+    def set_workspace(self, workspace: Path) -> None:
+        self.workspace = workspace
+
+    def shutdown(self, wait_ms: int = 10000) -> None:
+        """Cancel everything running and wait for it (the window is closing)."""
+        for j in self._jobs:
+            j.shutdown(wait_ms)
+        for r in self._runners:
+            r.shutdown(wait_ms)
+
+    # -- remembered settings --------------------------------------------------------
+    def _key(self, name: str) -> str:
+        return f"bench/{self.title}/v{self.settings_version}/{name}"
+
+    def remember(self, name: str, value: Any) -> None:
+        settings.store().setValue(self._key(name), value)
+
+    def recall(self, name: str, default: Any = None) -> Any:
+        return settings.store().value(self._key(name), default)
