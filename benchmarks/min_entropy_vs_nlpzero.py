@@ -5,7 +5,8 @@ with the same thresholds (nlp-zero's defaults, min_proba 1e-7 and min_pmi 1) —
 ``min_entropy.find_words`` against ``Word_Finder.train`` + ``find`` — then segment
 every line with it (``Segmenter.cut`` against ``Tokenizer.tokenize``).  Each side
 runs in a fresh process pinned to one thread, reading the file as a stream; its
-peak memory is that process's ru_maxrss.  The sides alternate, best of
+peak memory is that process's ru_maxrss, and its CPU time is printed beside the
+wall time (steadier on a shared machine).  The sides alternate, best of
 ``--repeats``.  Targets (ANCHORS-PERF.md §8): time ≤ 1.0× and peak memory ≤ 1.0×
 nlp-zero's.  The lexicons are compared too (share of words in both, and of
 those, share with equal counts).
@@ -40,36 +41,40 @@ def lines():
     with open(path, encoding="utf-8") as f:
         for line in f:
             yield line.rstrip("\n")
-def report(lexicon, found, segmented, tokens):
+def clock():
+    return time.perf_counter(), time.process_time()
+def report(lexicon, t0, t1, tokens):
+    t2 = clock()
     with open(out, "w", encoding="utf-8") as f:
         json.dump(lexicon, f, ensure_ascii=False)
-    print(json.dumps({{"find_s": found, "segment_s": segmented, "tokens": tokens, "words": len(lexicon),
+    print(json.dumps({{"find_s": t1[0] - t0[0], "segment_s": t2[0] - t1[0], "total_s": t2[0] - t0[0],
+                      "cpu_s": t2[1] - t0[1], "tokens": tokens, "words": len(lexicon),
                       "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
 """
 
 OURS = PRELUDE + r"""
 sys.path.insert(0, {root!r})
-t0 = time.perf_counter()
+t0 = clock()
 from engine.corpus import min_entropy
 lexicon = min_entropy.find_words(lines())
-t1 = time.perf_counter()
+t1 = clock()
 seg = min_entropy.Segmenter(lexicon)
 tokens = sum(len(seg.cut(line)) for line in lines())
-report(lexicon, t1 - t0, time.perf_counter() - t1, tokens)
+report(lexicon, t0, t1, tokens)
 """
 
 NLP_ZERO = PRELUDE + r"""
 import collections, collections.abc
 collections.Iterable = collections.abc.Iterable  # nlp-zero 0.1.6 predates Python 3.10
-t0 = time.perf_counter()
+t0 = clock()
 from nlp_zero import Word_Finder
 finder = Word_Finder(min_proba=1e-7, min_pmi=1)
 finder.train(lines())
 finder.find(lines())
-t1 = time.perf_counter()
+t1 = clock()
 tokenizer = finder.export_tokenizer()
 tokens = sum(len(tokenizer.tokenize(line)) for line in lines())
-report(dict(finder.words), t1 - t0, time.perf_counter() - t1, tokens)
+report(dict(finder.words), t0, t1, tokens)
 """
 
 
@@ -107,9 +112,8 @@ def main() -> None:
             for name in (list(sides) if r % 2 == 0 else list(sides)[::-1]):  # alternate who goes first
                 python, template = sides[name]
                 got = measure(python, template, path, folder / f"{name}.json")
-                got["total_s"] = got["find_s"] + got["segment_s"]
                 kept = best.setdefault(name, got)
-                for key in ("find_s", "segment_s", "total_s", "peak_mb"):
+                for key in ("find_s", "segment_s", "total_s", "cpu_s", "peak_mb"):
                     kept[key] = min(kept[key], got[key])
         lexicons = {name: json.loads((folder / f"{name}.json").read_text(encoding="utf-8")) for name in sides}
         jaccard, equal = agreement(lexicons["ours"], lexicons["nlp-zero"])
@@ -117,10 +121,11 @@ def main() -> None:
         print(f"{millions:g} M characters ({path.stat().st_size / 1e6:.1f} MB):")
         for name, r in best.items():
             print(f"  {name:9s} find {r['find_s']:7.2f} s | segment {r['segment_s']:7.2f} s | "
-                  f"peak {r['peak_mb']:6.0f} MB | {r['words']:,} words, {r['tokens']:,} tokens")
+                  f"total {r['total_s']:7.2f} s (CPU {r['cpu_s']:7.2f} s) | peak {r['peak_mb']:6.0f} MB | "
+                  f"{r['words']:,} words, {r['tokens']:,} tokens")
         print(f"  ratio ours/nlp-zero: find {o['find_s'] / z['find_s']:.2f}× | segment "
-              f"{o['segment_s'] / z['segment_s']:.2f}× | total {o['total_s'] / z['total_s']:.2f}× (target ≤ 1.0) | "
-              f"peak memory {o['peak_mb'] / z['peak_mb']:.2f}× (target ≤ 1.0)")
+              f"{o['segment_s'] / z['segment_s']:.2f}× | total {o['total_s'] / z['total_s']:.2f}× (target ≤ 1.0; "
+              f"CPU {o['cpu_s'] / z['cpu_s']:.2f}×) | peak memory {o['peak_mb'] / z['peak_mb']:.2f}× (target ≤ 1.0)")
         print(f"  lexicons: {jaccard:.1%} of the words in either are in both; {equal:.1%} of those have equal counts")
 
 

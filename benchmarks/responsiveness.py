@@ -59,7 +59,7 @@ def main() -> None:
     settle_memory()  # as run_gui does once its window is built
     idle = timer_gaps(app, 3.0)
     busy = timer_gaps(app, args.seconds, during=bench.start)
-    bench.thread.control.cancel()
+    bench.driver.thread.control.cancel()
     while bench.busy:
         app.processEvents()
     print(f"10 ms timer, {args.seconds:.0f} s of MLP VAE training on 54,000 28×28 images "

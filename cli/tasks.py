@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from cli.terminal import (EXIT_CANCELLED, EXIT_FAILED, EXIT_OK, Terminal, error, interrupt_cancels)
+from cli.terminal import EXIT_CANCELLED, EXIT_FAILED, EXIT_OK, Terminal, error, interrupt_cancels
 from engine import params as prm
 from engine.control import Cancelled, RunControl
 from engine.errors import UserError

@@ -6,8 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Sequence
 
-from cli.terminal import (EXIT_CANCELLED, EXIT_FAILED, EXIT_OK, EXIT_USAGE, Terminal, error,
-                          interrupt_stops_then_cancels)
+from cli.terminal import EXIT_CANCELLED, EXIT_FAILED, EXIT_OK, EXIT_USAGE, Terminal, error, interrupt_stops_then_cancels
 from engine import params as prm
 from engine import registry
 from engine.control import RunControl
@@ -68,24 +67,9 @@ def resume(argv: Sequence[str]) -> int:
     parser.add_argument("run_dir", type=Path, help="the run's folder")
     parser.add_argument("--epochs", type=int, help="train up to this many epochs in all (default: as configured)")
     args = parser.parse_args(argv)
-    from engine.runs import RunStore
-
     try:
-        cfg = RunStore.open(args.run_dir).config()
-        name = cfg.get("job") if isinstance(cfg, dict) else None
-        if not name or registry.entry(name).kind != "train":
-            raise UserError(f"{args.run_dir / 'config.json'}: names no training job ({name!r})")
-        job = registry.load(name)
-        values = cfg.get("params")
-        if not isinstance(values, dict):
-            raise UserError(f"{args.run_dir / 'config.json'}: holds no parameters")
-        values = dict(values)
-        if args.epochs is not None:
-            if "epochs" not in values:
-                raise UserError(f"a {job.title} run has no single epoch count to change")
-            values["epochs"] = args.epochs
-        p = prm.from_dict(job.params, values)
-    except (OSError, KeyError, ValueError, TypeError, UserError) as exc:
+        job, p = registry.job_of_run(args.run_dir, args.epochs)
+    except UserError as exc:
         error(f"cannot resume {args.run_dir}: {exc}")
         return EXIT_USAGE
     return _run_job(job, p, args.run_dir.resolve().parent.parent, resume_dir=args.run_dir)

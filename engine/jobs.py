@@ -20,7 +20,7 @@ from engine import events as ev
 from engine import params as prm
 from engine.control import Cancelled, RunControl
 from engine.errors import UserError
-from engine.runs import RunStore
+from engine.runs import RunFolderError, RunStore
 from engine.tasks import TaskContext
 
 
@@ -45,6 +45,9 @@ class Job:
     summary_metric: str = "loss"  # the validation metric a run list shows
     # (params, sample shape) → its TrainTask on the CPU, for drawing samples from a saved run
     restore: Callable[[Any, tuple[int, ...]], Any] | None = None
+    # params → None, or a UserError: a cheap look at the data (headers, not contents) and the
+    # memory the run would need, made before a run folder exists (engine.train.precheck)
+    precheck: Callable[[Any], None] | None = None
 
 
 class JobContext(TaskContext):
@@ -91,26 +94,49 @@ class Outcome:
 
 def execute(job: Job, params: Any, workspace: Path | str, sinks: Iterable[ev.Sink] = (),
             control: RunControl | None = None, resume_dir: Path | str | None = None) -> Outcome:
-    """Run ``job`` to its end and return how it ended; never raises for job errors.
+    """Run ``job`` to its end and return how it ended; never raises for errors of the job's run.
 
-    With ``resume_dir`` the run continues in that folder from ``last.pt``.
-    Raises :class:`engine.runs.WorkspaceError` when no run folder can be made.
+    With ``resume_dir`` the run continues in that folder from ``last.pt``; the
+    metric lines recorded after that checkpoint (an interrupted epoch) are
+    dropped first, since the run records them again.  While the job runs its
+    folder is locked.
+
+    Raises a :class:`UserError` and leaves no run folder (or the resumed one
+    as it was) when the run cannot start: params out of range, data the job's
+    ``precheck`` refuses, a workspace where no folder can be made
+    (:class:`engine.runs.WorkspaceError`), a run already running
+    (:class:`engine.runs.RunLocked`), a damaged checkpoint or config.
     """
     prm.check(params)
+    if job.precheck is not None:
+        job.precheck(params)
     control = control or RunControl()
     config = {"params": prm.to_dict(params)}
     if resume_dir is None:
         store = RunStore.create(workspace, job.name, config)
+        store.acquire_lock()
         resume = None
     else:
         store = RunStore.open(resume_dir)
-        resume = store.load_checkpoint("last")
-        store.update_config(**config, resumed=time.strftime("%Y-%m-%dT%H:%M:%S"))
-        store.last_step = int(resume.get("step", 0))
+        store.acquire_lock()
+        try:
+            resume = store.load_checkpoint("last")
+            step = resume.get("step")
+            if isinstance(step, bool) or not isinstance(step, int) or step < 0:
+                raise RunFolderError(f"{store.path.name}/checkpoints/last.pt: damaged (no step count)")
+            store.update_config(**config, resumed=time.strftime("%Y-%m-%dT%H:%M:%S"))
+            dropped = store.truncate_metrics(step)
+            store.last_step = step
+        except BaseException:
+            store.release_lock()
+            raise
     run_id = store.path.name
     ctx = JobContext(run_id, store, control, [store, *sinks], resume=resume)
     ctx.step = store.last_step
     ctx.emit(ev.Started(run_id, ctx.step, job.name, config["params"], str(store.path), resume is not None))
+    if resume is not None and dropped:
+        ctx.log(f"dropped {dropped} metric line(s) recorded after step {ctx.step}, the checkpoint resumed "
+                f"from (an interrupted epoch, trained again now)")
     try:
         summary = dict(job.run(params, ctx) or {})
         status = "stopped" if control.stop_requested else "completed"
@@ -120,8 +146,33 @@ def execute(job: Job, params: Any, workspace: Path | str, sinks: Iterable[ev.Sin
         ctx.emit(ev.Finished(run_id, ctx.step, "cancelled", {}))
         return Outcome("cancelled", store.path)
     except Exception as exc:  # every failure ends the run cleanly, with its cause recorded
-        message = str(exc) if isinstance(exc, UserError) else f"{exc.__class__.__name__}: {exc}"
+        lines = str(exc).strip().splitlines()  # one line to show; the traceback goes to the log
+        message = lines[0] if lines else ""
+        if not isinstance(exc, UserError):
+            message = f"{exc.__class__.__name__}: {message}" if message else exc.__class__.__name__
         ctx.emit(ev.Failed(run_id, ctx.step, message, traceback.format_exc()))
         return Outcome("failed", store.path, error=message)
     finally:
         store.close()
+
+
+def resume_job(run_dir: Path | str, jobs: Mapping[str, Job], **changes: Any) -> tuple[Job, Any]:
+    """The job and params to resume ``run_dir`` with, ``changes`` applied (``epochs=40``).
+
+    Raises a one-line :class:`UserError` naming config.json when it is damaged, names a job
+    not in ``jobs`` or holds params that no longer check."""
+    store = RunStore.open(run_dir)
+    name, values = store.job_and_params()
+    where = store.path / "config.json"
+    job = jobs.get(name)
+    if job is None:
+        raise RunFolderError(f"{where}: a '{name}' run, which this workbench does not train")
+    fields = {s.name for s in prm.specs(job.params)}
+    for key in changes:
+        if key not in fields:
+            raise UserError(f"a {job.title} run has no '{key}' to change")
+    try:
+        saved = prm.from_dict(job.params, values)
+    except (TypeError, ValueError) as exc:
+        raise RunFolderError(f"{where}: damaged params ({str(exc).splitlines()[0] if str(exc) else exc})") from exc
+    return job, prm.from_dict(job.params, {**prm.to_dict(saved), **changes})

@@ -8,14 +8,17 @@ first and refuse past a limit with one line; the user raises the limit with
 default limit is 80 % of the machine's physical memory where the system says
 it, else none.
 
-Model sizes are counted by building the model on PyTorch's ``meta`` device:
-shapes without storage, so a 20 GB model costs nothing to measure.
+Models are measured on PyTorch's ``meta`` device (shapes without storage, so
+a 20 GB model costs nothing): their weights, and the layer outputs of one
+training step on a small batch, scaled to the real batch.  The totals are
+estimates to refuse the impossible, not a promise of the exact peak.
 """
 
 from __future__ import annotations
 
 import math
 import os
+from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
 from engine.errors import UserError
@@ -83,11 +86,8 @@ def tensor_bytes(shape: Iterable[int], itemsize: int = 4) -> int:
     return math.prod(int(s) for s in shape) * itemsize
 
 
-def model_bytes(build: Callable[[Any], Any]) -> int:
-    """Bytes of the parameters and buffers of what ``build(device)`` makes, built on the meta device.
-
-    ``build`` gets the device to put its modules on and returns a module, a mapping of
-    modules, or an object with ``modules()`` (a training task)."""
+def _build_on_meta(build: Callable[[Any], Any]) -> tuple[Any, list[Any]]:
+    """What ``build(meta)`` makes, and its modules."""
     import torch
     from torch import nn
 
@@ -95,11 +95,13 @@ def model_bytes(build: Callable[[Any], Any]) -> int:
     with torch.device(meta):
         made = build(meta)
     if isinstance(made, nn.Module):
-        modules: Iterable[nn.Module] = [made]
-    elif hasattr(made, "modules") and callable(made.modules):
-        modules = made.modules().values()
-    else:
-        modules = made.values()
+        return made, [made]
+    if hasattr(made, "modules") and callable(made.modules):
+        return made, list(made.modules().values())
+    return made, list(made.values())
+
+
+def _weights(modules: Iterable[Any]) -> int:
     seen: set[int] = set()
     total = 0
     for module in modules:
@@ -110,7 +112,52 @@ def model_bytes(build: Callable[[Any], Any]) -> int:
     return total
 
 
-def training_bytes(build: Callable[[Any], Any], batch: int, sample_shape: Iterable[int]) -> int:
-    """Rough peak of a training step: the model with gradients and optimizer state, and a batch's
-    inputs, outputs and their gradients."""
-    return OPTIMIZER_COPIES * model_bytes(build) + 4 * batch * tensor_bytes(sample_shape)
+def model_bytes(build: Callable[[Any], Any]) -> int:
+    """Bytes of the parameters and buffers of what ``build(device)`` makes, built on the meta device.
+
+    ``build`` gets the device to put its modules on and returns a module, a mapping of
+    modules, or an object with ``modules()`` (a training task)."""
+    return _weights(_build_on_meta(build)[1])
+
+
+@dataclass(frozen=True)
+class TrainingEstimate:
+    weights: int  # parameters and buffers
+    activations: int  # outputs of every layer for one batch, kept for the backward pass
+
+    @property
+    def total(self) -> int:
+        """Weights with gradients and optimizer state, activations with their gradients."""
+        return OPTIMIZER_COPIES * self.weights + 2 * self.activations
+
+
+def training_bytes(make_task: Callable[[Any], Any], batch: int, sample_shape: Iterable[int]) -> TrainingEstimate:
+    """Measure a training task (``make_task(device)``: an object with ``modules()`` and
+    ``train_step(x, y)``) on the meta device: its weights, and the layer outputs of one training
+    step on a batch of two, scaled to ``batch``.  A step the meta device cannot run (an operator
+    without a meta kernel) counts the layers it got through."""
+    import torch
+
+    shape = tuple(int(s) for s in sample_shape)
+    task, modules = _build_on_meta(make_task)
+    seen = [0]
+
+    def count(_module: Any, _inputs: Any, output: Any) -> None:
+        outs = output if isinstance(output, (tuple, list)) else (output,)
+        seen[0] += sum(t.numel() * t.element_size() for t in outs if isinstance(t, torch.Tensor))
+
+    leaves = [m for module in modules for m in module.modules() if not any(True for _ in m.children())]
+    hooks = [m.register_forward_hook(count) for m in leaves]
+    probe = 2
+    try:
+        with torch.device("meta"):
+            x, y = torch.zeros(probe, *shape), torch.zeros(probe, dtype=torch.long)
+            if hasattr(task, "use_data"):  # tasks that draw extra batches of their own
+                task.use_data(lambda n: (torch.zeros(n, *shape), torch.zeros(n, dtype=torch.long)))
+            task.train_step(x, y)
+    except Exception:  # noqa: BLE001 - an estimate: what ran is counted, the rest is not
+        pass
+    finally:
+        for h in hooks:
+            h.remove()
+    return TrainingEstimate(_weights(modules), seen[0] * max(batch, 1) // probe)

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import gc
 import sys
+import threading
 import traceback
 
 import pyqtgraph as pg
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from engine import devices
@@ -62,21 +64,55 @@ def settle_memory() -> None:
     gc.freeze()
 
 
+class _ErrorRelay(QObject):
+    """Carries an error raised on any thread to the GUI thread (a dialog built elsewhere crashes Qt)."""
+
+    raised = Signal(str, str)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.raised.connect(self._show)
+
+    @staticmethod
+    def _show(summary: str, details: str) -> None:
+        window = QApplication.activeWindow()
+        bar = getattr(window, "report_error", None)
+        if bar is not None:  # the window's status line: no modal dialog in the user's way
+            bar(summary, details)
+            return
+        box = QMessageBox(QMessageBox.Icon.Critical, "Unexpected error", summary)
+        box.setDetailedText(details)
+        box.exec()
+
+
+_relay: _ErrorRelay | None = None
+
+
 def _excepthook(kind, value, tb) -> None:
     text = "".join(traceback.format_exception(kind, value, tb))
     sys.stderr.write(text)
-    app = QApplication.instance()
-    if app is not None:
-        box = QMessageBox(QMessageBox.Icon.Critical, "Unexpected error", f"{kind.__name__}: {value}")
-        box.setDetailedText(text)
-        box.exec()
+    if _relay is not None:
+        _relay.raised.emit(f"{kind.__name__}: {value}", text)  # queued when raised off the GUI thread
+
+
+def _thread_excepthook(args: threading.ExceptHookArgs) -> None:
+    _excepthook(args.exc_type, args.exc_value, args.exc_traceback)
+
+
+def install_error_hooks() -> None:
+    """Uncaught errors of the GUI thread and of any other thread reach the window, never a crash."""
+    global _relay
+    if _relay is None:
+        _relay = _ErrorRelay()
+    sys.excepthook = _excepthook
+    threading.excepthook = _thread_excepthook
 
 
 def run_gui(argv: list[str] | None = None) -> int:
     from gui.main_window import MainWindow
 
     app = create_app(argv)
-    sys.excepthook = _excepthook
+    install_error_hooks()
     window = MainWindow()
     settle_memory()  # the window's objects too
     window.show()

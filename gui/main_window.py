@@ -7,8 +7,16 @@ from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QUrl
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices
-from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QListWidget, QMainWindow, QMessageBox,
-                               QStackedWidget, QWidget)
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QMainWindow,
+    QMessageBox,
+    QStackedWidget,
+    QWidget,
+)
 
 from engine import devices
 from gui import benches as bench_registry
@@ -68,6 +76,11 @@ class MainWindow(QMainWindow):
             self, "Kexue Workbench", "A lab bench for the experiments of the Scientific Spaces blog "
             "(kexue.fm).\nGPL-3.0-or-later."))
         help_menu.addAction(about)
+
+    def report_error(self, summary: str, details: str) -> None:
+        """An unexpected error (see gui.app): shown on the current bench's message bar."""
+        bench = self.stack.currentWidget()
+        bench.messages.error(f"Unexpected error: {summary}", details)
 
     def _show_workspace(self) -> None:
         self.workspace_label.setText(f"Workspace: {self.workspace}")

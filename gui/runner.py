@@ -15,6 +15,7 @@ message and the traceback, and ``Cancelled`` becomes ``cancelled``.
 from __future__ import annotations
 
 import traceback
+import weakref
 from pathlib import Path
 from typing import Any, Callable
 
@@ -25,6 +26,13 @@ from engine.control import Cancelled, RunControl
 from engine.errors import UserError
 from engine.events import Sink
 from engine.tasks import TaskContext
+
+_THREADS: weakref.WeakSet[QThread] = weakref.WeakSet()  # every background thread started here
+
+
+def running_threads() -> list[QThread]:
+    """Background threads still running (tests check that none outlives its bench)."""
+    return [t for t in list(_THREADS) if t.isRunning()]
 
 
 def one_line(exc: BaseException) -> str:
@@ -43,6 +51,7 @@ class _TaskThread(QThread):
     def __init__(self, request: int, fn: Callable[[TaskContext], Any], control: RunControl) -> None:
         super().__init__()
         self.request, self.fn, self.control = request, fn, control
+        _THREADS.add(self)
 
     def run(self) -> None:
         r = self.request
@@ -169,6 +178,7 @@ class JobThread(QThread):
         self.job, self.params, self.workspace, self.sink = job, params, workspace, sink
         self.resume_dir = resume_dir
         self.control = RunControl()
+        _THREADS.add(self)
 
     def run(self) -> None:
         try:

@@ -35,6 +35,7 @@ import numpy as np
 
 from engine.corpus.counting import RUNS
 from engine.corpus.readers import Document
+from engine.tasks import TaskContext
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,19 @@ class DiscoveryParams:
     min_count: int = 32
     thresholds: tuple[float, ...] = (0.0, 2.0, 4.0, 6.0)  # ln cohesion for 1-, 2-, 3-, 4-grams
     max_grams: int = 20_000_000
+    top: int = 0  # keep only the most frequent words (0: all)
+
+
+PRESETS: dict[str, DiscoveryParams] = {
+    # kexue.fm/archives/6920 (2019) and bojone/word-discovery today: THUCNews, min count 32
+    "rewrite": DiscoveryParams(4, 32, (0.0, 2.0, 4.0, 6.0)),
+    # the repository's first upload (2019-09-07; also its Tianlongbabu example, there with min count 8)
+    "first-upload": DiscoveryParams(4, 32, (0.0, 1.0, 3.0, 5.0)),
+    # kexue.fm/archives/4256 (2017): raw cohesion ratios 5, 25, 125 on 3 M WeChat articles, min count 128
+    "original": DiscoveryParams(4, 128, (0.0, math.log(5), math.log(25), math.log(125))),
+    # 6920's evaluation: the rewrite's lexicon cut to its 50,000 most frequent words, fed to jieba
+    "evaluation": DiscoveryParams(4, 32, (0.0, 2.0, 4.0, 6.0), top=50_000),
+}
 
 
 def sentences(docs: Iterable[Document]) -> Iterable[str]:
@@ -58,7 +72,7 @@ class NgramCounts:
     alphabet: "_Alphabet | None" = None  # the character ids the counting used
 
 
-BLOCK_CHARS = 4_000_000  # characters counted per numpy pass
+BLOCK_CHARS = 1_000_000  # characters counted per numpy pass: the arrays of a block are what peaks
 
 
 class _Alphabet:
@@ -75,6 +89,9 @@ class _Alphabet:
         self.chars = np.concatenate([self.chars, new])
         return self.table[codes]
 
+    def wide(self) -> bool:
+        return len(self.chars) > 65535
+
 
 def _pack(rows: np.ndarray, wide: bool) -> np.ndarray:
     """One sortable key per row of k character ids: a uint64 of 16-bit ids, or raw bytes when ``wide``."""
@@ -87,7 +104,26 @@ def _pack(rows: np.ndarray, wide: bool) -> np.ndarray:
     return key
 
 
-def _blocks(texts: Iterable[str], progress: Callable[[int], None] | None) -> Iterable[tuple[str, int]]:
+def _windows(ids: np.ndarray, k: int, wide: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Where a k-gram without a separator starts, and its key (as :func:`_pack`), built column by
+    column so that no k-column copy of the block is made."""
+    m = len(ids) - k + 1
+    if m <= 0:
+        return np.zeros(0, np.int64), _pack(np.zeros((0, k), np.int32), wide)
+    ok = ids[:m] != 0
+    for j in range(1, k):
+        ok &= ids[j:j + m] != 0
+    at = np.flatnonzero(ok)
+    if wide or k > 4:
+        return at, _pack(ids[at[:, None] + np.arange(k)], wide)
+    key = ids[at].astype(np.uint64)
+    for j in range(1, k):
+        key <<= np.uint64(16)
+        key |= ids[at + j].astype(np.uint64)
+    return at, key
+
+
+def _blocks(texts: Iterable[str], ctx: TaskContext, stage: str) -> Iterable[tuple[str, int]]:
     """(texts joined by NUL, how many) in blocks of about BLOCK_CHARS characters."""
     block: list[str] = []
     size = seen = 0
@@ -96,40 +132,51 @@ def _blocks(texts: Iterable[str], progress: Callable[[int], None] | None) -> Ite
         size += len(text) + 1
         seen += 1
         if size >= BLOCK_CHARS:
+            ctx.checkpoint()
+            ctx.progress(seen, None, f"{stage}: {seen:,} sentences")
             yield "\x00".join(block), len(block)
             block, size = [], 0
-        if progress is not None and seen % 10000 == 0:
-            progress(seen)
     if block:
+        ctx.checkpoint()
         yield "\x00".join(block), len(block)
 
 
-def _merge(old: tuple[np.ndarray, np.ndarray] | None, keys: np.ndarray, counts: np.ndarray):
-    if old is not None:
-        keys, counts = np.concatenate([old[0], keys]), np.concatenate([old[1], counts])
-    uniq, inverse = np.unique(keys, return_inverse=True)
-    return uniq, np.bincount(inverse.ravel(), weights=counts, minlength=len(uniq)).astype(np.int64)
+def _add(table: tuple[np.ndarray, np.ndarray] | None, keys: np.ndarray, counts: np.ndarray):
+    """A table (sorted distinct keys, counts) plus sorted distinct keys with their counts: the
+    counts of keys already there grow in place, the new keys are inserted in order (one copy of
+    the table, no sort of it)."""
+    if table is None or not len(table[0]):
+        return keys, counts
+    old, old_counts = table
+    pos = np.searchsorted(old, keys)
+    found = pos < len(old)
+    found[found] = old[pos[found]] == keys[found]
+    old_counts[pos[found]] += counts[found]
+    new = ~found
+    return np.insert(old, pos[new], keys[new]), np.insert(old_counts, pos[new], counts[new])
 
 
 def count_ngrams(texts: Iterable[str], n: int, max_grams: int = 20_000_000,
-                 progress: Callable[[int], None] | None = None, keep_min: int = 1) -> NgramCounts:
+                 ctx: TaskContext | None = None, keep_min: int = 1) -> NgramCounts:
     """Counts of every 1…n-gram inside the texts (never across two of them), with bounded memory.
 
     Counting is vectorised: a block of sentences becomes an array of character
     ids, each k-gram one integer key (four 16-bit ids in a uint64; raw bytes
     beyond 4 characters or 65,535 distinct characters), counted by sorting.
     Only grams seen at least ``keep_min`` times come back as strings."""
+    ctx = ctx or TaskContext()
     alphabet = _Alphabet()
     tables: list[tuple[np.ndarray, np.ndarray] | None] = [None] * (n + 1)
     total, floor = 0, 1
-    for text, how_many in _blocks(texts, progress):
+    for text, how_many in _blocks(texts, ctx, "counting"):
         total += len(text) - (how_many - 1)
         ids = alphabet.ids(np.frombuffer(text.encode("utf-32-le"), np.uint32))
-        wide = len(alphabet.chars) > 65535
+        del text
+        wide = alphabet.wide()
         for k in range(1, n + 1):
-            win = np.lib.stride_tricks.sliding_window_view(ids, k)
-            keys, counts = np.unique(_pack(win[(win != 0).all(1)], wide), return_counts=True)
-            tables[k] = _merge(tables[k], keys, counts)
+            keys, counts = np.unique(_windows(ids, k, wide)[1], return_counts=True)
+            tables[k] = _add(tables[k], keys, counts.astype(np.int64))
+            del keys, counts
         if sum(len(t[0]) for t in tables[1:]) > max_grams:  # prune the rare grams, raising the floor as needed
             floor = max(2, floor)
             while True:
@@ -146,6 +193,7 @@ def count_ngrams(texts: Iterable[str], n: int, max_grams: int = 20_000_000,
             keys, cnt = tables[k]
             keep = cnt >= keep_min
             counts.update(zip(_unpack(keys[keep], k, alphabet), cnt[keep].tolist()))
+            tables[k] = None
     return NgramCounts(counts, total, floor, alphabet)
 
 
@@ -164,26 +212,28 @@ def _gram_keys(grams: list[str], k: int, alphabet: _Alphabet, wide: bool) -> np.
 
 
 def fragments(texts: Iterable[str], strong: dict[str, float], n: int, alphabet: _Alphabet,
-              progress: Callable[[int], None] | None = None) -> Counter:
+              ctx: TaskContext | None = None) -> Counter:
     """The counts of the pieces :func:`cut` makes of every text, computed a block at a time with numpy:
-    a boundary stays joined when a window of G covers it (a difference array over the G windows)."""
-    wide = len(alphabet.chars) > 65535
+    a boundary stays joined when a window of G covers it."""
+    ctx = ctx or TaskContext()
+    wide = alphabet.wide()
     g_keys = {k: np.sort(_gram_keys([g for g in strong if len(g) == k], k, alphabet, wide))
               for k in range(2, n + 1)}
     out: Counter = Counter()
-    for text, _ in _blocks(texts, progress):
+    for text, _ in _blocks(texts, ctx, "cutting"):
         ids = alphabet.ids(np.frombuffer(text.encode("utf-32-le"), np.uint32))
-        cover = np.zeros(len(ids) + 1, np.int64)
+        joined = np.zeros(len(ids), bool)  # boundary b lies between characters b and b + 1
         for k, keys in g_keys.items():
-            if not len(keys) or len(ids) < k:
+            if not len(keys):
                 continue
-            w = _pack(np.lib.stride_tricks.sliding_window_view(ids, k), wide)
-            pos = np.searchsorted(keys, w)
-            hit = np.nonzero((pos < len(keys)) & (keys[np.minimum(pos, len(keys) - 1)] == w))[0]
-            cover += np.bincount(hit, minlength=len(cover))  # boundaries hit … hit + k − 2 are joined
-            cover -= np.bincount(hit + k - 1, minlength=len(cover))
-        joined = np.cumsum(cover)[:len(ids) - 1] > 0  # boundary b lies between characters b and b + 1
-        cuts = np.nonzero(~joined)[0] + 1
+            at, w = _windows(ids, k, wide)
+            pos = np.minimum(np.searchsorted(keys, w), len(keys) - 1)
+            hit = at[keys[pos] == w]
+            del at, w, pos
+            for d in range(k - 1):  # a gram at h joins boundaries h … h + k − 2
+                joined[hit + d] = True
+        cuts = np.flatnonzero(~joined[:-1]) + 1
+        del joined
         starts, ends = np.r_[0, cuts], np.r_[cuts, len(ids)]
         lengths = ends - starts
         real = ids[starts] != 0  # a separator stands alone between two cut boundaries
@@ -250,20 +300,20 @@ class Word:
 
 
 def discover(texts: Callable[[], Iterable[str]], p: DiscoveryParams = DiscoveryParams(),
-             progress: Callable[[str, int], None] | None = None) -> tuple[list[Word], NgramCounts, dict[str, float]]:
-    """Words, most frequent first.  ``texts`` is called twice (count, then cut): the corpus is streamed twice."""
-    counts = count_ngrams(texts(), p.n, p.max_grams, progress and (lambda k: progress("counting", k)),
-                          keep_min=p.min_count)
+             ctx: TaskContext | None = None) -> tuple[list[Word], NgramCounts, dict[str, float]]:
+    """Words, most frequent first (the ``p.top`` most frequent when set).  ``texts`` is called twice
+    (count, then cut): the corpus is streamed twice."""
+    ctx = ctx or TaskContext()
+    counts = count_ngrams(texts(), p.n, p.max_grams, ctx, keep_min=p.min_count)
     strong = strong_grams(counts, p)
-    pieces = fragments(texts(), strong, p.n, counts.alphabet, progress and (lambda k: progress("cutting", k)))
+    pieces = fragments(texts(), strong, p.n, counts.alphabet, ctx)
     words = []
     for w, cnt in pieces.items():
         if cnt >= p.min_count and back_check(w, strong, p.n):
             h = strong.get(w) if len(w) <= p.n else min(strong[w[i:i + p.n]] for i in range(len(w) - p.n + 1))
             words.append(Word(w, cnt, h if h is not None else 0.0))
     words.sort(key=lambda x: (-x.count, x.word))
-    return words, counts, strong
-
+    return words[:p.top or None], counts, strong
 
 
 def refilter(words: list[Word], strong: dict[str, float], counts: NgramCounts, p: DiscoveryParams) -> list[Word]:
@@ -275,7 +325,7 @@ def refilter(words: list[Word], strong: dict[str, float], counts: NgramCounts, p
     first run's thresholds finds nothing new: discover again for that)."""
     keep = {g: h for g, h in strong.items()
             if h >= p.thresholds[min(len(g), len(p.thresholds)) - 1] and counts.counts[g] >= p.min_count}
-    return [w for w in words if w.count >= p.min_count and back_check(w.word, keep, p.n)]
+    return [w for w in words if w.count >= p.min_count and back_check(w.word, keep, p.n)][:p.top or None]
 
 
 _JIEBA_WORDS: set[str] = set()

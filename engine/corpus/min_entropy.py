@@ -39,7 +39,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from typing import Iterable, Mapping
+from typing import Callable, Iterable, Mapping
 
 import numpy as np
 
@@ -49,7 +49,7 @@ PUNCT = re.compile(r"[\s，。！？、；：“”‘’（）《》【】…�
 LATIN = re.compile(r"[A-Za-z0-9.]+")
 LOG_ZERO = -100.0  # nlp-zero's ln 0
 CODES = 0x9FA6  # every kept character (CJK U+4E00–U+9FA5, digits, letters) has a code below this
-BLOCK_CHARS = 1 << 20
+BLOCK_CHARS = 1 << 18
 CHECK_EVERY = 4096  # words between two checkpoints while removing redundant words
 
 
@@ -61,6 +61,7 @@ class Segmenter:
         self.total = 0
         self.null_score = null_score
         self._prefixes: dict[str, int] = {}  # p → how many words longer than p start with p
+        self._scores: dict[str, float] | None = None  # ln c(w) − ln N, built when first cutting text
         for w, c in counts.items():
             if c > 0 and w:
                 self.add(w, c)
@@ -76,6 +77,7 @@ class Segmenter:
             old = 0
         self.counts[word] = old + count
         self.total += count
+        self._scores = None
 
     def remove(self, word: str) -> int:
         """Delete ``word``; its count comes back."""
@@ -89,71 +91,80 @@ class Segmenter:
                 prefixes[p] = left
             else:
                 del prefixes[p]
+        self._scores = None
         return count
 
     def score(self, word: str) -> float | None:
         c = self.counts.get(word)
         return math.log(c) - math.log(self.total) if c else None
 
-    def _path(self, text: str, without_whole: bool = False) -> list[str]:
-        """The best path through ``text``; ``without_whole``: as if ``text`` itself were not a word."""
-        n = len(text)
-        if n == 0:
-            return []
-        counts, prefixes, log = self.counts, self._prefixes, math.log
-        log_total = log(self.total) if self.total else 0.0
-        best = [0.0] + [-math.inf] * n
-        back = [0] * (n + 1)
-        for i in range(n):
-            here = best[i]
-            j = i + 1
-            while True:
-                piece = text[i:j]
-                c = counts.get(piece)
-                if c is not None and not (without_whole and j == n and i == 0):
-                    s = here + (log(c) - log_total)
-                elif j == i + 1:
-                    s = here + self.null_score
-                else:
-                    s = -math.inf
-                if s > best[j]:
-                    best[j], back[j] = s, i
-                if j == n or piece not in prefixes:
-                    break
-                j += 1
-        words, j = [], n
-        while j > 0:
-            words.append(text[back[j]:j])
-            j = back[j]
-        return words[::-1]
-
     def cut_span(self, text: str) -> list[str]:
         """The best path through one punctuation-free span."""
-        return self._path(text)
+        if self._scores is None:
+            log_total = math.log(self.total) if self.total else 0.0
+            self._scores = {w: math.log(c) - log_total for w, c in self.counts.items()}
+        return _best_path(text, self._scores.get, self._prefixes, self.null_score)
 
     def cut(self, text: str) -> list[str]:
         out: list[str] = []
         for span in PUNCT.split(text):
-            out += _merge_latin(self._path(span))
+            out += _merge_latin(self.cut_span(span))
         return out
 
     def pmi(self, word: str) -> tuple[float, list[str]]:
         """ln p(w) − Σ ln p(piece) over the best cut of ``word`` by the rest of the lexicon, and the pieces."""
         log, counts = math.log, self.counts
         log_total = log(self.total)
-        pieces = _merge_latin(self._path(word, without_whole=True))
-        pmi = log(counts[word]) - log_total
+
+        def score(piece: str) -> float | None:
+            c = counts.get(piece)
+            return log(c) - log_total if c else None
+
+        count = counts.pop(word)  # cut as if w were no word (its prefixes may stay: they only prolong the search)
+        try:
+            pieces = _merge_latin(_best_path(word, score, self._prefixes, self.null_score))
+        finally:
+            counts[word] = count
+        pmi = log(count) - log_total
         for p in pieces:
             c = counts.get(p)
             pmi -= (log(c) if c else LOG_ZERO) - log_total
         return pmi, pieces
 
 
+def _best_path(text: str, score: Callable[[str], float | None], prefixes: Mapping[str, int],
+               null_score: float) -> list[str]:
+    """The path through ``text`` of the highest total score; a character without a score scores
+    ``null_score``.  Forward relaxation: ties keep the first start, i.e. the longest last word."""
+    n = len(text)
+    best = [0.0] + [-math.inf] * n
+    back = [0] * (n + 1)
+    for i in range(n):
+        here = best[i]
+        piece = text[i]
+        s = score(piece)
+        s = here + (null_score if s is None else s)
+        if s > best[i + 1]:
+            best[i + 1], back[i + 1] = s, i
+        j = i + 1
+        while j < n and piece in prefixes:  # only while some word can continue
+            j += 1
+            piece = text[i:j]
+            s = score(piece)
+            if s is not None and here + s > best[j]:
+                best[j], back[j] = here + s, i
+    words = []
+    while n > 0:
+        words.append(text[back[n]:n])
+        n = back[n]
+    return words[::-1]
+
+
 def _merge_latin(words: list[str]) -> list[str]:
     """Runs of letters, digits and '.' become one token (nlp-zero's combine_Aa123)."""
     merged: list[str] = []
     for w in words:
-        if merged and LATIN.fullmatch(merged[-1]) and LATIN.fullmatch(w):
+        if merged and w.isascii() and merged[-1].isascii() and LATIN.fullmatch(merged[-1]) and LATIN.fullmatch(w):
             merged[-1] += w
         else:
             merged.append(w)
@@ -230,8 +241,8 @@ def _fragments(blocks: list[np.ndarray], strong: np.ndarray, ctx: TaskContext) -
         ctx.checkpoint()
         ctx.progress(i, len(blocks), "cutting at weak pairs")
         at, keys = _pair_keys(codes)
-        pos = np.searchsorted(strong, keys)
-        joined = (pos < len(strong)) & (strong[np.minimum(pos, len(strong) - 1)] == keys)
+        pos = np.minimum(np.searchsorted(strong, keys), len(strong) - 1)
+        joined = strong[pos] == keys if len(strong) else np.zeros(len(keys), bool)
         cut = at[~joined] + 1  # a 0 goes in before each of these characters
         wide = np.insert(np.where(codes == 0, 0x0A, codes).astype(np.uint32), cut, 0x0A)
         out.update(filter(None, wide.tobytes().decode("utf-32-le").split("\n")))

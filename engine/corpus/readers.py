@@ -5,12 +5,17 @@
 * JSON lines, or a JSON array, of ``{question, tags}`` records (the Baidu Zhidao dump);
 * a CSV of (entity, attribute, value) triples.
 
-Encodings: a BOM decides (UTF-8, UTF-16); otherwise the first 64 KiB are tried
-as UTF-8, then GB18030 (a superset of GBK and GB2312).  Lines that do not decode
-in the detected encoding are retried in the other one (a mixed file) and
-counted; lines no encoding reads are reported with their line number and
-skipped.  Gzip files are read directly.  A JSON record that does not parse is
-reported with its position and the rest is read.
+Encodings: a BOM decides (UTF-8, UTF-16); NUL bytes that fall on every other
+byte mean UTF-16 without a BOM (little- or big-endian by their side); otherwise
+the first 64 KiB are tried line by line as UTF-8, then GB18030 (a superset of
+GBK and GB2312) — the last line of the sample may end mid-character, so it is
+decoded as the start of a longer text.  Lines that do not decode in the
+detected encoding are retried in the other one (a mixed file) and counted per
+file, so reading a corpus twice with the same notes counts each line once;
+lines no encoding reads are reported with their line number and skipped.  Gzip
+files are read directly.  A JSON record that does not parse is reported with
+its position and the rest is read; a file of which no record parses is an error
+that names the first broken ones.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import gzip
 import io
 import json
 import os
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Iterator
@@ -44,14 +50,22 @@ class Document:
 
 @dataclass
 class Notes:
-    """What reading met on the way: the encoding used and anything skipped."""
+    """What reading met on the way: the encoding used and anything skipped.
+
+    Counts are kept per file and restart when a file is read again, and a problem
+    is noted once: a task that reads its corpus in two passes reports it once."""
 
     encoding: str = ""
-    fallback_lines: int = 0  # lines read in the other encoding (a mixed file)
     problems: list[str] = field(default_factory=list)
+    fallback: dict[str, int] = field(default_factory=dict)  # file → lines read in the other encoding
+
+    @property
+    def fallback_lines(self) -> int:
+        """Lines read in the other encoding (a mixed file)."""
+        return sum(self.fallback.values())
 
     def add(self, text: str) -> None:
-        if len(self.problems) < 1000:
+        if len(self.problems) < 1000 and text not in self.problems[-50:]:
             self.problems.append(text)
 
 
@@ -64,16 +78,20 @@ def _open(path: Path) -> BinaryIO:
     return f
 
 
-def detect_encoding(head: bytes) -> str:
+def detect_encoding(head: bytes, complete: bool = True) -> str:
+    """The encoding of a file that starts with ``head`` (``complete``: head is the whole file)."""
     if head.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
     if b"\x00" in head[:4096]:
+        utf16 = _utf16_without_bom(head, complete)
+        if utf16:
+            return utf16
         raise CorpusError("a binary file (NUL bytes), not text")
     lines = head.split(b"\n")
-    lines = lines[:-1] if len(lines) > 1 else lines  # the last may be cut mid-character
-    votes = {enc: sum(_decodes(line, enc) for line in lines) for enc in ("utf-8", "gb18030")}
+    votes = {enc: sum(_decodes(line, enc, final=complete or i < len(lines) - 1) for i, line in enumerate(lines))
+             for enc in ("utf-8", "gb18030")}
     if votes["utf-8"] and votes["utf-8"] >= votes["gb18030"] / 2:  # GB18030 accepts much that is UTF-8's
         return "utf-8"
     if votes["gb18030"]:
@@ -81,9 +99,27 @@ def detect_encoding(head: bytes) -> str:
     raise CorpusError("neither UTF-8 nor GB18030 (no line of the first 64 KiB decodes)")
 
 
-def _decodes(raw: bytes, encoding: str) -> bool:
+def _utf16_without_bom(head: bytes, complete: bool) -> str | None:
+    """'utf-16-le' or 'utf-16-be' when the NUL bytes sit on one side of the byte pairs (ASCII, line
+    ends) and the whole sample decodes to text without control characters; else None."""
+    sample = head[:4096]
+    odd = sample[1::2].count(0)
+    even = sample[0::2].count(0)
+    if odd + even == 0 or min(odd, even) > 0.05 * (odd + even):
+        return None
+    enc = "utf-16-le" if odd > even else "utf-16-be"
     try:
-        raw.decode(encoding)
+        text = codecs.getincrementaldecoder(enc)().decode(head, final=complete)
+    except UnicodeDecodeError:
+        return None
+    controls = sum(1 for ch in text if ch < " " and ch not in "\n\r\t")
+    return enc if controls <= 0.01 * max(len(text), 1) else None
+
+
+def _decodes(raw: bytes, encoding: str, final: bool = True) -> bool:
+    """Whether ``raw`` decodes; with ``final`` False it may end in the middle of a character."""
+    try:
+        codecs.getincrementaldecoder(encoding)().decode(raw, final=final)
         return True
     except UnicodeDecodeError:
         return False
@@ -94,17 +130,23 @@ def text_lines(path: Path, notes: Notes) -> Iterator[str]:
     try:
         with _open(path) as f:
             head = f.read(SAMPLE)
-    except (OSError, EOFError) as exc:
+            complete = not f.read(1)
+    except (OSError, EOFError, zlib.error) as exc:
         raise CorpusError(f"{path.name}: cannot be read ({exc})") from exc
     try:
-        enc = detect_encoding(head)
+        enc = detect_encoding(head, complete)
     except CorpusError as exc:
         raise CorpusError(f"{path.name}: {exc}") from exc
     notes.encoding = notes.encoding or enc
+    key = str(path)
+    notes.fallback[key] = 0  # this file is read (again) from its start
     try:
         with _open(path) as f:
-            if enc == "utf-16":
-                for line in io.TextIOWrapper(f, encoding="utf-16"):
+            if enc.startswith("utf-16"):
+                text = io.TextIOWrapper(f, encoding=enc, errors="replace")
+                for number, line in enumerate(text, 1):
+                    if "\ufffd" in line:
+                        notes.add(f"{path.name}, line {number}: bytes that are not UTF-16 were replaced")
                     yield line.rstrip("\r\n")
                 return
             other = "gb18030" if enc.startswith("utf-8") else "utf-8"
@@ -116,12 +158,12 @@ def text_lines(path: Path, notes: Notes) -> Iterator[str]:
                 except UnicodeDecodeError:
                     try:
                         line = raw.decode(other)
-                        notes.fallback_lines += 1
+                        notes.fallback[key] += 1
                     except UnicodeDecodeError:
                         notes.add(f"{path.name}, line {number}: no encoding reads it; skipped")
                         continue
                 yield line.rstrip("\r\n")
-    except (OSError, EOFError) as exc:
+    except (OSError, EOFError, zlib.error) as exc:
         raise CorpusError(f"{path.name}: damaged while reading ({exc})") from exc
 
 
@@ -129,7 +171,15 @@ def _json_records(path: Path, notes: Notes) -> Iterator[tuple[int, object]]:
     """Objects of a JSON array or JSON-lines file, streamed line by line; a record that does not
     parse is reported with its number and character position, and reading goes on after it."""
     decoder = json.JSONDecoder()
-    buf, consumed, index = "", 0, 0
+    buf, consumed, index, parsed = "", 0, 0, 0
+    broken: list[str] = []  # where the first broken records start, for the error when none parses
+
+    def skip(why: str) -> None:
+        where = f"record {index} (character {consumed:,})"
+        if len(broken) < 3:
+            broken.append(where)
+        notes.add(f"{path.name}, {where}: {why}; skipped")
+
     for line in text_lines(path, notes):
         buf += line + "\n"
         while True:
@@ -144,7 +194,7 @@ def _json_records(path: Path, notes: Notes) -> Iterator[tuple[int, object]]:
                 if exc.pos >= len(buf.rstrip()) - 1 and len(buf) < MAX_RECORD:
                     break  # the record goes on in the next lines
                 index += 1
-                notes.add(f"{path.name}, record {index} (character {consumed:,}): not valid JSON; skipped")
+                skip("not valid JSON")
                 if buf[exc.pos:exc.pos + 1] == "{":
                     cut = exc.pos  # the next record starts where this one broke off
                 else:
@@ -154,11 +204,16 @@ def _json_records(path: Path, notes: Notes) -> Iterator[tuple[int, object]]:
                 buf = buf[cut:]
                 continue
             index += 1
+            parsed += 1
             yield index, obj
             consumed += end
             buf = buf[end:]
     if buf.strip():
-        notes.add(f"{path.name}, record {index + 1} (character {consumed:,}): unfinished at the end; skipped")
+        index += 1
+        skip("unfinished at the end")
+    if broken and not parsed:
+        raise CorpusError(f"{path.name}: none of its {index:,} record(s) is valid JSON "
+                          f"(the first broken: {', '.join(broken)})")
 
 
 def _record_document(obj: object) -> Document | None:
@@ -216,10 +271,15 @@ def documents(source: Path | str, kind: str = "auto", notes: Notes | None = None
                 yield Document(line)
         return
     if kind in ("json", "jsonl"):
-        for _, obj in _json_records(path, notes):
+        records = found = 0
+        for records, obj in _json_records(path, notes):
             doc = _record_document(obj)
             if doc is not None:
+                found += 1
                 yield doc
+        if records and not found:
+            raise CorpusError(f"{path.name}: none of its {records:,} JSON record(s) is a string or has a "
+                              f"'question', 'text' or 'content' field")
         return
     if kind == "triples":
         for number, row in enumerate(csv.reader(text_lines(path, notes)), 1):

@@ -60,7 +60,7 @@ def load(source: str | Path, kind: str = "auto") -> Vectors | Graph:
     if kind == "vectors" or (kind == "auto" and _looks_like_vectors(first, suffix)):
         if suffix == ".csv":
             return read_csv_vectors(path)
-        return read_word2vec(path, binary=False, no_header=not _is_word2vec_header(first[0]))
+        return read_word2vec(path, binary=False, no_header=not _is_word2vec_header(first))
     return read_edges(path)
 
 
@@ -294,14 +294,22 @@ def _numeric(fields: Iterable[str]) -> bool:
     return True
 
 
-def _is_word2vec_header(row: list[str]) -> bool:
-    return len(row) == 2 and all(f.isdigit() for f in row)
+def _is_word2vec_header(rows: list[list[str]]) -> bool:
+    """"count dim" on the first line, and the next line a name with ``dim`` numbers."""
+    head = rows[0]
+    if len(head) != 2 or not all(f.isdigit() for f in head):
+        return False
+    return len(rows) == 1 or len(rows[1]) == int(head[1]) + 1
 
 
 def _looks_like_vectors(rows: list[list[str]], suffix: str) -> bool:
     """A word2vec header, or rows of a name and at least three numbers (an edge list has at most
     one number after its two names)."""
-    if _is_word2vec_header(rows[0]):
+    if _is_word2vec_header(rows):
         return True
-    body = rows[1:] if suffix == ".csv" and not _numeric(rows[0][1:]) else rows
+    body = rows
+    if suffix == ".csv" and not _numeric(rows[0][1:]):  # a header row; a label column is not a coordinate
+        header = [c.lower() for c in rows[0]]
+        drop = header.index("label") if "label" in header else None
+        body = [[c for i, c in enumerate(r) if i != drop] for r in rows[1:]]
     return bool(body) and all(len(r) >= 4 and _numeric(r[1:]) for r in body)

@@ -42,7 +42,7 @@ _CHUNK_VALUES = 1 << 22  # random numbers drawn per chunk (two vectors per sampl
 class AnglesParams:
     n: int = param(10, "dimension n of the space", minimum=2, maximum=100_000, slider=(2, 10_000),
                    label="Dimension n")
-    samples: int = param(200_000, "number of random pairs of vectors", minimum=2, maximum=100_000_000,
+    samples: int = param(200_000, "number of random pairs of vectors", minimum=2, maximum=10_000_000,
                          label="Samples")
     distribution: str = param("gaussian", "how the vectors are drawn: 'gaussian' (isotropic, the post's "
                               "assumption) or 'cube' (uniform in [−1, 1]^n, not isotropic)",

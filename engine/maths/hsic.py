@@ -53,6 +53,8 @@ PAIRS = ("independent", "linear", "quadratic", "sinusoid", "ring", "author")
 MEDIAN_POINTS = 1000
 _BLOCK_VALUES = 1 << 22  # kernel entries per block (all variables together)
 _STORE_BYTES = 1 << 29  # keep the two kernels for the permutation test below this size
+MAX_RANK = 256  # low-rank factors for the permutation test up to this rank
+RANK_TOL = 1e-12  # residual trace per point: Σ K∘L_π is then exact to ~1e-12·n²
 
 
 class HSICError(UserError):
@@ -172,7 +174,7 @@ class HSICResult:
     sigma_y: float
     pearson: float
     null: np.ndarray = field(repr=False)  # the statistic under permutations of y
-    gamma: GammaNull | None  # None for the unbiased estimator (the approximation is HSIC_b's)
+    gamma: GammaNull | None  # None for the unbiased estimator (the approximation is HSIC_b's) and n < 6
 
     @property
     def p_value(self) -> float | None:
@@ -195,8 +197,6 @@ def test(x: np.ndarray, y: np.ndarray, sigma: float = 1.0, bandwidth: str = "fix
          permutations: int = 1000, seed: int = 0, ctx: TaskContext | None = None,
          device: str = "cpu") -> HSICResult:
     """HSIC of x and y with its permutation null, p-value and gamma approximation."""
-    import torch
-
     ctx = ctx or TaskContext()
     x, y = _paired(x, y)
     n = len(x)
@@ -207,20 +207,9 @@ def test(x: np.ndarray, y: np.ndarray, sigma: float = 1.0, bandwidth: str = "fix
     sums = kernel_sums([tx, ty], [sx, sy], ctx)
     rows_x, rows_y = sums.rows
     value = estimate(sums.cross[0, 1], rows_x, rows_y, estimator)
-    gamma = None if estimator == "unbiased" else _gamma_null(tx, ty, sx, sy, rows_x, rows_y, estimator, ctx)
-    generator = torch.Generator().manual_seed(seed)
-    null = np.empty(permutations)
-    store = 2 * n * n * 8 <= _STORE_BYTES
-    kx, ky = (gaussian_kernel(tx, tx, sx), gaussian_kernel(ty, ty, sy)) if store and permutations else (None, None)
-    for i in range(permutations):
-        ctx.checkpoint()
-        perm = torch.randperm(n, generator=generator)
-        if kx is not None:
-            cross = float((kx * ky[perm[:, None], perm[None, :]]).sum())
-        else:
-            cross = kernel_sums([tx, ty[perm.to(ty.device)]], [sx, sy]).cross[0, 1]
-        null[i] = estimate(cross, rows_x, rows_y[perm.numpy()], estimator)
-        ctx.progress(i + 1, permutations, "permutations")
+    gamma = None if estimator == "unbiased" or n < 6 else _gamma_null(tx, ty, sx, sy, rows_x, rows_y, estimator, ctx)
+    null = np.array([estimate(c, rows_x, rows_y[perm], estimator)
+                     for c, perm in permuted_cross(tx, ty, sx, sy, permutations, seed, ctx)])
     return HSICResult(value, estimator, n, sx, sy, _pearson(x, y), null, gamma)
 
 
@@ -270,7 +259,7 @@ def synthetic_pair(kind: str, n: int = 1000, noise: float = 0.3, seed: int = 0) 
         return x, x * x + noise * eps
     if kind == "sinusoid":
         t = rng.uniform(-math.pi, math.pi, n)
-        return t, np.sin(2 * t) + noise * eps
+        return t, np.cos(2 * t) + noise * eps  # even in t: no correlation
     if kind == "ring":
         t = rng.uniform(0, 2 * math.pi, n)
         return np.cos(t) + noise * x, np.sin(t) + noise * eps
@@ -281,11 +270,67 @@ def run(p: HSICParams, ctx: TaskContext | None = None) -> HSICResult:
     """The verb: HSIC of two columns of the table ``p.table``."""
     ctx = ctx or TaskContext()
     df = tables.read_table(p.table)
+    if not (p.x and p.y):
+        raise HSICError(f"{p.table}: choose the x and y columns (columns: {', '.join(map(str, df.columns))})")
     cols = tables.select(df, [p.x, p.y], p.table, min_rows=4)
     if cols.dropped:
         ctx.warn(f"{p.table}: {cols.dropped} row(s) with a missing value left out")
     return test(cols.values[:, 0], cols.values[:, 1], p.sigma, p.bandwidth, p.estimator, p.permutations,
                 p.seed, ctx)
+
+
+def permuted_cross(tx: "torch.Tensor", ty: "torch.Tensor", sx: float, sy: float, permutations: int, seed: int,
+                    ctx: TaskContext):
+    """Yield (Σ K∘L_π, π) for ``permutations`` random π.  Low-rank factors K ≈ GGᵀ, L ≈ FFᵀ
+    (pivoted Cholesky) make each ‖Gᵀ F_π‖²_F cost O(n·r²); kernels whose rank is too high
+    are stored and gathered (O(n²) per π) or, when they do not fit, recomputed in blocks."""
+    import torch
+
+    n = tx.shape[0]
+    generator = torch.Generator().manual_seed(seed)
+    perms = (torch.randperm(n, generator=generator) for _ in range(permutations))
+    gx, gy = pivoted_cholesky(tx, sx), pivoted_cholesky(ty, sy)
+    if gx is not None and gy is not None:
+        batch = max(1, _BLOCK_VALUES // (n * gy.shape[1]))
+        done = 0
+        while done < permutations:
+            ctx.checkpoint()
+            chunk = torch.stack([next(perms) for _ in range(min(batch, permutations - done))])
+            cross = (gx.T @ gy[chunk.to(gy.device)]).square().sum((1, 2)).cpu().numpy()
+            yield from zip(cross.tolist(), chunk.numpy())
+            done += len(chunk)
+            ctx.progress(done, permutations, "permutations")
+        return
+    store = 2 * n * n * 8 <= _STORE_BYTES
+    kx, ky = (gaussian_kernel(tx, tx, sx), gaussian_kernel(ty, ty, sy)) if store and permutations else (None, None)
+    for i, perm in enumerate(perms):
+        ctx.checkpoint()
+        p = perm.to(tx.device)
+        if kx is not None:
+            cross = float(torch.dot(kx.reshape(-1), ky.index_select(0, p).index_select(1, p).reshape(-1)))
+        else:
+            cross = float(kernel_sums([tx, ty[p]], [sx, sy]).cross[0, 1])
+        yield cross, perm.numpy()
+        ctx.progress(i + 1, permutations, "permutations")
+
+
+def pivoted_cholesky(t: "torch.Tensor", sigma: float, max_rank: int = MAX_RANK) -> "torch.Tensor | None":
+    """G (n, r) with K ≈ GGᵀ for the Gaussian kernel of the rows of ``t``, stopping when the
+    residual trace tr(K − GGᵀ) ≤ RANK_TOL·n; None when that needs more than ``max_rank``."""
+    import torch
+
+    n = t.shape[0]
+    max_rank = min(n, max_rank)
+    g = torch.zeros(n, max_rank, dtype=torch.float64, device=t.device)
+    residual = torch.ones(n, dtype=torch.float64, device=t.device)  # diag(K) = 1
+    for k in range(max_rank):
+        if float(residual.sum()) <= RANK_TOL * n:
+            return g[:, :k]
+        i = int(torch.argmax(residual))
+        column = gaussian_kernel(t, t[i:i + 1], sigma)[:, 0]
+        g[:, k] = (column - g[:, :k] @ g[i, :k]) / torch.sqrt(residual[i])
+        residual = (residual - g[:, k].square()).clamp_(min=0.0)
+    return g if float(residual.sum()) <= RANK_TOL * n else None
 
 
 def _gamma_null(tx: "torch.Tensor", ty: "torch.Tensor", sx: float, sy: float, rows_x: np.ndarray,
@@ -295,8 +340,6 @@ def _gamma_null(tx: "torch.Tensor", ty: "torch.Tensor", sx: float, sy: float, ro
     import torch
 
     n = len(rows_x)
-    if n < 6:
-        raise HSICError(f"the gamma approximation needs at least 6 points; got {n}")
     rx, ry = torch.as_tensor(rows_x, device=tx.device), torch.as_tensor(rows_y, device=tx.device)
     mx, my = rx.mean(), ry.mean()
     step = max(1, _BLOCK_VALUES // (2 * n))

@@ -100,7 +100,8 @@ def _read_excel(path: Path) -> pd.DataFrame:
     try:
         return pd.read_excel(path)
     except ImportError as exc:
-        raise TableError(f"{path}: reading this spreadsheet needs a package pandas lacks ({_first_line(exc)})") from None
+        raise TableError(f"{path}: reading this spreadsheet needs a package pandas lacks "
+                         f"({_first_line(exc)})") from None
     except (ValueError, OSError, KeyError, zipfile.BadZipFile) as exc:
         raise TableError(f"{path}: cannot read as a spreadsheet ({_first_line(exc)})") from None
 

@@ -9,11 +9,13 @@ Bernoulli decoder → summed pixel binary cross-entropy (the blog's MNIST demo);
 Gaussian decoder with fixed σ̃ → ‖x − μ̃‖² / (2σ̃²) (the constant ½D ln 2πσ̃² is
 dropped, so only differences of this term are meaningful).
 
-Shapes follow the author's Keras demos (``bojone/vae``): the MLP is
-D → 256 ReLU → (μ, log σ²) and back 2 → 256 ReLU → D; the conv version is
-Conv(32, 3×3, s2) → Conv(64, 3×3, s2) → Dense(16) → (μ, log σ²), mirrored by
-transposed convolutions.  The decoder returns logits; the sigmoid is applied
-inside the loss (numerically safer, the same model).
+Shapes follow the author's Keras demos (``bojone/vae``): the MLP
+(``vae_keras.py``) is D → 256 ReLU → (μ, log σ²) and back 2 → 256 ReLU → D; the
+conv version (``vae_keras_cnn.py``) is Conv(32, 3×3, s2) → Conv(64, 3×3, s2) →
+Dense(16, ReLU) → (μ, log σ²), and back Dense(64·h/4·w/4, ReLU) →
+ConvT(64, 3×3, s2) → ConvT(32, 3×3, s2) → ConvT(1, 3×3, s1), all ReLU but the
+last.  The decoder returns logits; the sigmoid is applied inside the loss
+(numerically safer, the same model).
 """
 
 from __future__ import annotations
@@ -32,8 +34,18 @@ def gaussian_kl(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
     return 0.5 * (mu.pow(2) + logvar.exp() - logvar - 1.0).sum(dim=-1)
 
 
+def standard_normal(like: torch.Tensor) -> torch.Tensor:
+    """ε ~ N(0, I) shaped like ``like``, as Φ⁻¹ of uniform draws (exact quantiles).
+
+    On the CPU torch draws uniforms one after another while ``randn`` transforms
+    blocks of 16, so here a batch's noise is the noise of its parts in a row:
+    k accumulated batches of b see the ε of one batch of k·b (SEEDS.md §14.5)."""
+    u = torch.rand(like.shape, device=like.device).add_(2.0 ** -25)  # multiples of 2⁻²⁴, moved into (0, 1)
+    return torch.special.ndtri(u).to(like.dtype)
+
+
 def reparameterize(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
-    return mu + torch.randn_like(mu) * torch.exp(0.5 * logvar)
+    return mu + standard_normal(mu) * torch.exp(0.5 * logvar)
 
 
 def reconstruction_nll(logits: torch.Tensor, x: torch.Tensor, likelihood: str, sigma: float) -> torch.Tensor:
@@ -85,10 +97,11 @@ class ConvVAE(nn.Module):
         self.mu = nn.Linear(hidden, latent)
         self.logvar = nn.Linear(hidden, latent)
 
-        self.decoder_in = nn.Sequential(nn.Linear(latent, hidden), nn.ReLU(), nn.Linear(hidden, flat), nn.ReLU())
+        self.decoder_in = nn.Sequential(nn.Linear(latent, flat), nn.ReLU())
         self.decoder = nn.Sequential(
-            up(64, 32, sizes[1], sizes[2], kernel=3), nn.ReLU(),
-            up(32, c, sizes[0], sizes[1], kernel=3))
+            up(64, 64, sizes[1], sizes[2], kernel=3), nn.ReLU(),
+            up(64, 32, sizes[0], sizes[1], kernel=3), nn.ReLU(),
+            nn.ConvTranspose2d(32, c, 3, padding=1))
 
     def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         h = self.encoder(x)
@@ -103,3 +116,8 @@ class ConvVAE(nn.Module):
 
 
 ARCHS = {"mlp": MLPVAE, "conv": ConvVAE}
+
+
+def build(arch: str, shape: tuple[int, int, int], latent: int = 2, hidden: int = 0) -> nn.Module:
+    """The VAE of ``arch``; ``hidden`` 0 keeps the author's width for it (MLP 256, conv 16)."""
+    return ARCHS[arch](shape, latent=latent, **({"hidden": hidden} if hidden else {}))

@@ -28,19 +28,27 @@ from engine.optim.schedule import Schedule, parse
 from engine.optim.updates import WEIGHT_DECAY, LayerAdaptation, Lazy, WeightDecay
 from engine.optim.wrapper import matching
 
-NO_DECAY = ("bias", "norm")  # biases and normalisation scales: no decay, no trust ratio (as BERT/LAMB)
+NO_DECAY = ("bias", "norm")  # biases and normalisation layers: no decay, no trust ratio (as BERT/LAMB)
 LAZY_ROWS = ("embed", "codebook")  # embedding tables and the VQ-VAE's codebook
 
 
 def named(**modules: torch.nn.Module) -> list[tuple[str, torch.nn.Parameter]]:
-    """(module.name, parameter) of several modules, for one optimizer over all of them."""
-    return [(f"{key}.{name}", p) for key, m in modules.items() for name, p in m.named_parameters()]
+    """(name, parameter) of several modules, each name with its layer's class —
+    'vae.encoder.1.weight (Linear)' — so patterns find embeddings and norms by
+    type even inside an ``nn.Sequential``, where the path is only numbers."""
+    out = []
+    for key, module in modules.items():
+        for path, layer in module.named_modules(prefix=key):
+            out += [(f"{path}.{name} ({type(layer).__name__})", q) for name, q in layer.named_parameters(recurse=False)]
+    return out
 
 
-def build(p: Any, named_parameters: Iterable[tuple[str, torch.nn.Parameter]], **base_defaults: Any) -> Any:
-    """The optimizer the training fields of ``p`` describe, over ``named_parameters``.
+def build(p: Any, parameters: torch.nn.Module | Iterable[tuple[str, torch.nn.Parameter]], **base_defaults: Any) -> Any:
+    """The optimizer the training fields of ``p`` describe, over a module's parameters
+    (or (name, parameter) pairs, as :func:`named` gives for several modules).
 
     ``base_defaults`` are the model's constants for its base (the GANs' Adam ``betas``)."""
+    named_parameters = named(model=parameters) if isinstance(parameters, torch.nn.Module) else parameters
     pairs = [(n, q) for n, q in named_parameters if q.requires_grad]
     names = {q: n for n, q in pairs}
     params = [q for _, q in pairs]

@@ -29,6 +29,7 @@ from scipy.integrate import cumulative_trapezoid, quad
 from scipy.special import ellipeinc
 
 from engine.errors import UserError
+from engine.io import atomic_open, write_bytes, write_text
 from engine.params import param
 
 
@@ -197,7 +198,7 @@ def write_obj(sol: GlueSolution, path: Path, rulings: int = 9) -> None:
     lines = ["# two elliptical sheets glued into a solid (kexue.fm/archives/6818)"]
     lines += [f"v {x:.6f} {y:.6f} {z:.6f}" for x, y, z in v]
     lines += [f"f {a + 1} {b + 1} {c + 1}" for a, b, c in f]
-    Path(path).write_text("\n".join(lines) + "\n")
+    write_text(path, "\n".join(lines) + "\n")
 
 
 def write_stl(sol: GlueSolution, path: Path, rulings: int = 9) -> None:
@@ -212,12 +213,13 @@ def write_stl(sol: GlueSolution, path: Path, rulings: int = 9) -> None:
         out += [f"   vertex {p[0]:.6e} {p[1]:.6e} {p[2]:.6e}" for p in t]
         out.append("  endloop\n endfacet")
     out.append("endsolid glued_ellipses")
-    Path(path).write_text("\n".join(out) + "\n")
+    write_text(path, "\n".join(out) + "\n")
 
 
 def write_csv(sol: GlueSolution, path: Path) -> None:
-    np.savetxt(path, np.column_stack([sol.s, sol.x, sol.y, sol.z, sol.margin]), delimiter=",",
-               header="s,x,y,z,margin", comments="", fmt="%.9g")
+    with atomic_open(path) as fh:
+        np.savetxt(fh, np.column_stack([sol.s, sol.x, sol.y, sol.z, sol.margin]), delimiter=",",
+                   header="s,x,y,z,margin", comments="", fmt="%.9g")
 
 
 def net_lines(a: float, b: float, spacing: float) -> tuple[list[np.ndarray], list[tuple[float, float]]]:
@@ -233,12 +235,32 @@ NOTES = ("Cut out both ellipses; 1 unit = {unit:g} mm (a = {a:g}, b = {b:g}).",
          "Glue edge to edge: P to P, Q to Q, R to R, S to S.")
 
 
+UNIT_MM = (0.01, 1000.0)  # millimetres per unit a printed net may use
+MAX_PAGE_MM = 10_000.0  # a net wider or taller than 10 m is a mistake, not a print
+
+
+def check_unit_mm(unit_mm: float) -> float:
+    """``unit_mm`` as a float, or a one-line :class:`GlueError` when it is not a sane print scale."""
+    lo, hi = UNIT_MM
+    try:
+        value = float(unit_mm)
+    except (TypeError, ValueError):
+        value = math.nan
+    if not (math.isfinite(value) and lo <= value <= hi):
+        raise GlueError(f"unit_mm must be a number of millimetres per unit from {lo:g} to {hi:g}; got {unit_mm}")
+    return value
+
+
 def _net_layout(a: float, b: float, unit_mm: float, spacing: float) -> dict:
     """Everything the net shows, in millimetres with y downwards, shared by the SVG and PDF writers."""
+    unit_mm = check_unit_mm(unit_mm)
     margin, gap, text = 10.0, 12.0, 6.0
     w, h = 2 * a * unit_mm, 2 * b * unit_mm
     width = max(2 * w + gap + 2 * margin, 150.0)
     height = margin + h + text + len(NOTES) * text + margin
+    if max(width, height) > MAX_PAGE_MM:
+        raise GlueError(f"the net would be {width / 1000:.3g} m × {height / 1000:.3g} m at {unit_mm:g} mm per "
+                        f"unit; choose a smaller unit_mm")
     outline, rulings = net_lines(a, b, spacing)
     sheets = []
     for k in range(2):
@@ -278,7 +300,7 @@ def write_net_svg(a: float, b: float, path: Path, unit_mm: float = 10.0, spacing
         out.append(f'<text x="{x:.2f}" y="{y:.2f}" font-size="3.5" {font}>'
                    f'{line.format(unit=unit_mm, a=a, b=b)}</text>')
     out.append("</svg>")
-    Path(path).write_text("\n".join(out) + "\n")
+    write_text(path, "\n".join(out) + "\n")
 
 
 def write_net_pdf(a: float, b: float, path: Path, unit_mm: float = 10.0, spacing: float | None = None) -> None:
@@ -317,4 +339,4 @@ def write_net_pdf(a: float, b: float, path: Path, unit_mm: float = 10.0, spacing
     out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
     out += b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
     out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
-    Path(path).write_bytes(bytes(out))
+    write_bytes(path, bytes(out))

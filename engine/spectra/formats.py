@@ -32,6 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from engine.errors import UserError
+from engine.io import atomic_open
 from engine.tasks import TaskContext
 
 CONTEST_GRID = (3690.0, 9100.0, 2600)
@@ -393,10 +394,8 @@ def read_folder(folder: Path | str, ctx: TaskContext | None = None) -> LoadRepor
     return _each([(p, None) for p in paths], ctx)
 
 
-def read_contest_index(index: Path | str, folder: Path | str | None = None,
-                       ctx: TaskContext | None = None) -> LoadReport:
-    """The contest layout: ``index`` lists id,type; ``<folder>/<id>.txt`` holds the fluxes."""
-    index = Path(index)
+def _contest_jobs(index: Path, folder: Path | str | None) -> list[tuple[Path, str]]:
+    """(file, label) of each spectrum a contest index lists; refused when none of the files is there."""
     folder = Path(folder) if folder else index.parent
     try:
         rows = list(csv.reader(io.StringIO(_read_text(index))))
@@ -408,7 +407,34 @@ def read_contest_index(index: Path | str, folder: Path | str | None = None,
     if not rows:
         raise SpectrumError(f"{index.name}: the index lists no spectra")
     labels = {r[0].strip(): (r[1].strip().lower() if len(r) > 1 else "") for r in rows}
-    return _each([(folder / f"{i}.txt", lab) for i, lab in labels.items()], ctx)
+    jobs = [(folder / f"{i}.txt", lab) for i, lab in labels.items()]
+    for path, _ in jobs:
+        if path.is_file():
+            return jobs
+    shown = ", ".join(p.name for p, _ in jobs[:3]) + (f" and {len(jobs) - 3:,} more" if len(jobs) > 3 else "")
+    raise SpectrumError(f"{index.name}: none of the {len(jobs):,} spectra it lists is in {folder} "
+                        f"(missing: {shown})")
+
+
+def read_contest_index(index: Path | str, folder: Path | str | None = None,
+                       ctx: TaskContext | None = None) -> LoadReport:
+    """The contest layout: ``index`` lists id,type; ``<folder>/<id>.txt`` holds the fluxes."""
+    return _each(_contest_jobs(Path(index), folder), ctx)
+
+
+def check_source(source: Path | str) -> None:
+    """Refuse, in one line, a source :func:`load_any` could not read any spectrum from — without
+    reading a folder's files (a training job checks its data this way before it starts)."""
+    path = Path(source)
+    if not path.exists():
+        raise SpectrumError(f"{source}: no such file or folder")
+    if path.is_dir():
+        if not spectrum_files(path):
+            raise SpectrumError(f"{path}: no spectrum files (FITS, CSV, text, .npz) in this folder")
+    elif path.suffix.lower() == ".csv" and _looks_like_index(path):
+        _contest_jobs(path, None)
+    else:
+        read_spectrum(path)
 
 
 def load_any(source: Path | str, ctx: TaskContext | None = None) -> LoadReport:
@@ -430,13 +456,9 @@ def _looks_like_index(path: Path) -> bool:
 
 
 def write_csv(spectrum: Spectrum, out: Path | str) -> None:
-    """``wavelength,flux,ivar`` (ivar empty where there is none), written atomically."""
-    out = Path(out)
-    tmp = out.with_name(out.name + ".part")
+    """``wavelength,flux,ivar`` (ivar empty where there is none), through the atomic writer."""
     ivar = spectrum.ivar
-    with open(tmp, "w", newline="") as f:
+    with atomic_open(out, newline="") as f:
         f.write("wavelength,flux,ivar\n")
         for i, (w, fl) in enumerate(zip(spectrum.wavelength, spectrum.flux)):
             f.write(f"{w:.6f},{fl:.9g},{'' if ivar is None else format(ivar[i], '.9g')}\n")
-    os.replace(tmp, out)
-

@@ -1,1 +1,2 @@
-"""Text for the text models: poems read and cut into training samples."""
+"""Text models on a corpus read by :mod:`engine.corpus`: word vectors (gensim word2vec and
+JoSE in torch, :mod:`engine.text.vectors`)."""

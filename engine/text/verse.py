@@ -19,9 +19,9 @@ author's regular expression "xxxxx，xxxxx。…", with "，" and "。" kept out
 x's); it is split on "。" and every piece of exactly five characters + "，" +
 five characters becomes a 10-character sample, the comma dropped.  Where the
 author's script keeps any 11-character piece, here the middle must be "，" and
-the other ten must be characters, not punctuation, spaces or symbols (□ marks
-a lost character in these collections), so no sample teaches the model
-punctuation.
+the other ten letters or digits (``str.isalnum``: no punctuation, space, or
+symbol such as the □ that marks a lost character in these collections), so no
+sample teaches the model punctuation.
 
 Traditional characters can be converted to simplified with OpenCC's ``t2s``
 before extraction: off by default, as the post trains on what it reads.
@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import random
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
@@ -54,11 +53,6 @@ class VerseError(UserError, ValueError):
     pass
 
 
-def is_character(c: str) -> bool:
-    """A character a poem line is made of: not punctuation, a space, a symbol or a control."""
-    return unicodedata.category(c)[0] not in "PZSC"
-
-
 def show(sample: str) -> str:
     """A 10-character sample as the couplet a reader expects: "xxxxx，xxxxx"."""
     return sample[:LINE] + COMMA + sample[LINE:]
@@ -69,7 +63,7 @@ def _couplet(piece: str) -> str | None:
     if len(piece) != LENGTH + 1 or piece[LINE] != COMMA:
         return None
     sample = piece[:LINE] + piece[LINE + 1:]
-    return sample if all(map(is_character, sample)) else None
+    return sample if sample.isalnum() else None
 
 
 def couplets_of(poem: str) -> list[str]:
@@ -88,7 +82,7 @@ def parse_couplet(text: str) -> str:
     t = "".join(text.split()).rstrip("。.")
     if len(t) == LENGTH + 1 and t[LINE] in "，,":
         t = t[:LINE] + t[LINE + 1:]
-    if len(t) != LENGTH or not all(map(is_character, t)):
+    if len(t) != LENGTH or not t.isalnum():
         raise VerseError(f"'{text.strip()}' is not a five-character couplet: type 5 + 5 characters, as {EXAMPLE}")
     return t
 
@@ -201,12 +195,8 @@ def _json_poems(path: Path, notes: readers.Notes, ctx: TaskContext) -> Iterator[
 def _poems(path: Path, kind: str, notes: readers.Notes, ctx: TaskContext) -> Iterator[str]:
     if kind == "json":
         yield from _json_poems(path, notes, ctx)
-    elif kind == "text":
-        if path.is_dir():
-            raise VerseError(f"{path}: a folder; poems as text come in one file (a folder is read as JSON)")
-        yield from readers.text_lines(path, notes)
     else:
-        raise VerseError(f"unknown poem format {kind!r}; choose one of {', '.join(KINDS)}")
+        yield from readers.text_lines(path, notes)
 
 
 def sniff_kind(path: Path) -> str:
@@ -214,16 +204,26 @@ def sniff_kind(path: Path) -> str:
     return "json" if path.is_dir() or name.endswith((".json", ".jsonl")) else "text"
 
 
-def load(source: Path | str, kind: str = "auto", simplify: bool = False,
-         ctx: TaskContext | None = None) -> Couplets:
-    """Every five-character couplet of ``source``, in reading order (duplicates kept, as the post)."""
-    ctx = ctx or TaskContext()
-    if not str(source).strip():
+def source(name: Path | str, kind: str = "auto") -> tuple[Path, str]:
+    """The path and format to read, or the one-line reason they cannot be read (no file read yet)."""
+    if not str(name).strip():
         raise VerseError("no poems chosen: give a text or JSON file of poems, or a folder of JSON files")
-    path = Path(source)
+    path = Path(name)
     if not path.exists():
         raise VerseError(f"{path}: no such file or folder")
     kind = sniff_kind(path) if kind == "auto" else kind
+    if kind not in KINDS:
+        raise VerseError(f"unknown poem format {kind!r}; choose one of {', '.join(KINDS)}")
+    if kind == "text" and path.is_dir():
+        raise VerseError(f"{path}: a folder; poems as text come in one file (a folder is read as JSON)")
+    return path, kind
+
+
+def load(name: Path | str, kind: str = "auto", simplify: bool = False,
+         ctx: TaskContext | None = None) -> Couplets:
+    """Every five-character couplet of ``name``, in reading order (duplicates kept, as the post)."""
+    ctx = ctx or TaskContext()
+    path, kind = source(name, kind)
     convert = _simplifier() if simplify else None
     out = Couplets([], path.name)
     for poem in _poems(path, kind, out.notes, ctx):

@@ -28,7 +28,7 @@ from engine.models.gan_nets import JointCritic, MLPEncoder, MLPGenerator
 from engine.optim.build import named
 from engine.params import like, param
 from engine.train.params import TrainParams
-from engine.train import setup
+from engine.train import precheck, setup
 from engine.train.gan import SHOWN, GeneratorTask, gan_optimizer
 from engine.train.loop import LoopSettings, fit
 
@@ -67,7 +67,7 @@ class BiGANTask(GeneratorTask):
         self.E = MLPEncoder(shape, p.z_dim, p.hidden).to(device)
         self.D = JointCritic(shape, p.z_dim, p.hidden).to(device)
         self.opt_ge = gan_optimizer(p, named(generator=self.G, encoder=self.E))
-        self.opt_d = gan_optimizer(p, self.D.named_parameters())
+        self.opt_d = gan_optimizer(p, self.D)
 
     def modules(self) -> Mapping[str, torch.nn.Module]:
         return {"generator": self.G, "encoder": self.E, "critic": self.D}
@@ -134,4 +134,5 @@ JOB = Job("bigan-qp", "BiGAN-QP", BiGANParams, run,
     "potential, plus the two stop-gradient reconstruction terms.",
     metrics=("critic_loss", "generator_loss", "x_recon", "z_recon", "swd", "recon_mse"),
     datasets=(*toy2d.TOYS, *images.BUILTIN), pictures=("scatter", "image_grid", "image_pairs"),
-    summary_metric="recon_mse", restore=restore)
+    summary_metric="recon_mse", restore=restore,
+    precheck=precheck.image_data(lambda p, shape, device: BiGANTask(p, shape, len(shape) == 3, device)))

@@ -26,10 +26,10 @@ import torch
 from engine.data import images, toy2d
 from engine.jobs import Job, JobContext
 from engine.models import denoiser
-from engine.optim.build import build
+from engine.optim.build import build as build_optimizer
 from engine.params import like, param
 from engine.train.params import TrainParams
-from engine.train import setup
+from engine.train import precheck, setup
 from engine.train.loop import LoopSettings, TrainTask, fit
 
 GRID = 21  # arrows per side of the score field
@@ -71,7 +71,7 @@ class DAETask(TrainTask):
         sigmas = denoiser.ladder(p.sigma_max or 1.0, p.sigma_min, p.levels)
         self.model = denoiser.Denoiser(shape, p.hidden, sigmas, torch.from_numpy(low),
                                        torch.from_numpy(high)).to(device)
-        self.opt = build(p, self.model.named_parameters())
+        self.opt = build_optimizer(p, self.model)
 
     @property
     def sigmas(self) -> torch.Tensor:
@@ -165,4 +165,6 @@ JOB = Job("dae", "Denoising autoencoder sampler", DAEParams, run,
     "kexue.fm/archives/7038: a denoiser gives the score (r(y) − y)/σ²; annealed Langevin "
     "dynamics samples with it.",
     metrics=("loss", "swd"), datasets=(*toy2d.TOYS, *images.BUILTIN),
-    pictures=("field", "image_grid", "image_pairs"), summary_metric="swd", restore=restore)
+    pictures=("field", "image_grid", "image_pairs"), summary_metric="swd", restore=restore,
+    precheck=precheck.image_data(lambda p, shape, device: DAETask(
+        p, shape, len(shape) == 3, device, np.zeros(1, np.float32), np.ones(1, np.float32))))

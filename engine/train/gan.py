@@ -5,10 +5,13 @@ without the cascading-rejection critic of §12.4 (``gan_nets.CascadeHead``).
 Following the author's code: Adam with β₁ = 0.5 for both nets, and each
 loss's own critic steps per generator step when ``critic_steps`` is 0 —
 GAN-QP 2 (``gan_qp_l2.py``), WGAN-div 1 (``wgan_div_celeba.py``), WGAN-GP 5
-(the WGAN-GP paper), standard 1.  All critic steps of one generator step see
-the same real batch.  Validation is the sliced Wasserstein distance between
-generated and held-out points (lower is better; it picks best.pt), and on the
-8-Gaussian ring the number of modes covered.
+(the WGAN-GP paper), standard 1.  Each critic step sees its own real batch,
+as the author's loops draw a fresh one per step: the first is the loop's batch
+(also used by the generator step), the others are drawn at random from the
+training set with the loop's seeded generator (``TrainTask.use_data``), so a
+run is reproducible and resumes exactly.  Validation is the sliced Wasserstein
+distance between generated and held-out points (lower is better; it picks
+best.pt), and on the 8-Gaussian ring the number of modes covered.
 
 The learning rate defaults to 1e-3, not the author's 2e-4: his settings are
 for 128-px CelebA convnets, and on the 2-D toys these small MLPs need about
@@ -19,7 +22,7 @@ one CPU core) but several times as many at 2e-4.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 import numpy as np
 import torch
@@ -31,7 +34,7 @@ from engine.models.gan_nets import MLPCritic, MLPGenerator
 from engine.optim.build import build
 from engine.params import like, param
 from engine.train.params import TrainParams
-from engine.train import setup
+from engine.train import precheck, setup
 from engine.train.loop import LoopSettings, TrainTask, fit
 
 CRITIC_STEPS = {"standard": 1, "wgan-gp": 5, "wgan-div": 1, "gan-qp": 2}
@@ -112,8 +115,8 @@ class GANTask(GeneratorTask):
         self.p, self.device, self.is_images = p, device, is_images
         self.G = MLPGenerator(p.z_dim, shape, p.hidden, images=is_images).to(device)
         self.D = MLPCritic(shape, p.hidden, p.heads if p.cascading_rejection else 1).to(device)
-        self.opt_g = gan_optimizer(p, self.G.named_parameters())
-        self.opt_d = gan_optimizer(p, self.D.named_parameters())
+        self.opt_g = gan_optimizer(p, self.G)
+        self.opt_d = gan_optimizer(p, self.D)
         self.steps = p.critic_steps or CRITIC_STEPS[p.loss]
 
     def modules(self) -> Mapping[str, torch.nn.Module]:
@@ -122,10 +125,14 @@ class GANTask(GeneratorTask):
     def optimizers(self) -> Mapping[str, torch.optim.Optimizer]:
         return {"generator": self.opt_g, "critic": self.opt_d}
 
+    def use_data(self, draw: Callable[[int], tuple[torch.Tensor, torch.Tensor]]) -> None:
+        self.draw = draw
+
     def train_step(self, x: torch.Tensor, y: torch.Tensor) -> Mapping[str, torch.Tensor]:
-        for _ in range(self.steps):
-            fake = self.G(self.noise(len(x))).detach()
-            d_loss = gan_losses.critic_loss(self.p.loss, self.D, x, fake, qp_norm=self.p.qp_norm)
+        for i in range(self.steps):
+            real = x if i == 0 else self.draw(len(x))[0]
+            fake = self.G(self.noise(len(real))).detach()
+            d_loss = gan_losses.critic_loss(self.p.loss, self.D, real, fake, qp_norm=self.p.qp_norm)
             self.opt_d.zero_grad(set_to_none=True)
             d_loss.backward()
             self.opt_d.step()
@@ -137,9 +144,10 @@ class GANTask(GeneratorTask):
         return {"critic_loss": d_loss.detach(), "generator_loss": g_loss.detach()}
 
 
-def gan_optimizer(p: Any, named_parameters: Iterable[tuple[str, torch.nn.Parameter]]) -> Any:
-    """The optimizer the params ask for; its default is the author's GAN optimiser, Adam with β₁ = 0.5."""
-    return build(p, named_parameters, betas=(0.5, 0.999))
+def gan_optimizer(p: Any, parameters: Any) -> Any:
+    """The optimizer the params ask for (over a module, or build's named pairs); its default
+    is the author's GAN optimiser, Adam with β₁ = 0.5."""
+    return build(p, parameters, betas=(0.5, 0.999))
 
 
 def restore(p: GANParams, shape: tuple[int, ...]) -> GANTask:
@@ -160,4 +168,5 @@ JOB = Job("gan", "GAN (standard, WGAN-GP, WGAN-div, GAN-QP)", GANParams, run,
     "One GAN trainer with the loss as a choice (kexue.fm/archives/6139, 6163), and the "
     "cascading-rejection critic (7105).",
     metrics=("critic_loss", "generator_loss", "swd"), datasets=(*toy2d.TOYS, *images.BUILTIN),
-    pictures=("scatter", "image_grid"), summary_metric="swd", restore=restore)
+    pictures=("scatter", "image_grid"), summary_metric="swd", restore=restore,
+    precheck=precheck.image_data(lambda p, shape, device: GANTask(p, shape, len(shape) == 3, device)))

@@ -24,7 +24,7 @@ from engine.models import infomax
 from engine.optim.build import build
 from engine.params import like, param
 from engine.train.params import TrainParams
-from engine.train import setup
+from engine.train import precheck, setup
 from engine.train.loop import LoopSettings, TrainTask, fit
 from engine.train.pictures import plane
 
@@ -75,7 +75,7 @@ class InfomaxTask(TrainTask):
             self.model = infomax.DeepInfoMax(shape, p.z_dim, p.width).to(device)
         except ValueError as exc:
             raise images.DataError(str(exc)) from exc
-        self.opt = build(p, self.model.named_parameters())
+        self.opt = build(p, self.model)
 
     def modules(self) -> Mapping[str, torch.nn.Module]:
         return {"infomax": self.model}
@@ -126,4 +126,5 @@ JOB = Job("infomax", "Deep INFOMAX", InfomaxParams, run,
     "kexue.fm/archives/6024, 6088: an encoder trained to maximise global and local mutual "
     "information (JS estimate) with a light prior term; nearest neighbours show its features.",
     metrics=("loss", "js_global", "js_local", "kl", "knn_acc", "knn_local"), datasets=images.BUILTIN,
-    pictures=("image_grid", "scatter"), summary_metric="knn_acc")
+    pictures=("image_grid", "scatter"), summary_metric="knn_acc",
+    precheck=precheck.image_data(lambda p, shape, device: InfomaxTask(p, shape, device), images_for="Deep INFOMAX"))

@@ -7,6 +7,16 @@ pause / stop early / cancel at every batch, metrics throttled at the source,
 a NaN guard, checkpoints with RNG state written atomically, and exact resume
 from the middle of an epoch.
 
+Checkpoints go by wall-clock time, not by epoch: on small data an epoch lasts
+tens of milliseconds and a pickled, fsync'd checkpoint after each one cost more
+than the training.  last.pt is written after the first epoch, then after an
+epoch once ``checkpoint_interval`` seconds have passed since the previous one,
+and always at the end, on stop early, on cancel and when a pause begins; each
+one is a consistent state, so a killed run resumes exactly from the last one
+written.  best.pt follows the same clock: an improvement between two writes is
+kept as a CPU copy and written with the next one (and before a NaN failure), so
+the best epoch's weights always reach the disk.
+
 Evaluation and artifacts run under ``torch.random.fork_rng`` so that how often
 they run (they are throttled by wall time) never changes the training stream.
 """
@@ -17,12 +27,13 @@ import math
 import time
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 import torch
 from torch import nn
 
 from engine import events as ev
+from engine.control import Cancelled
 from engine.data.images import Split
 from engine.jobs import JobContext, JobError
 from engine.optim import stack as optim_stack
@@ -62,6 +73,12 @@ class TrainTask(ABC):
     def start_epoch(self, epoch: int) -> None:
         """Called before each epoch (and on resume): a task with stages switches here."""
 
+    def use_data(self, draw: Callable[[int], tuple[torch.Tensor, torch.Tensor]]) -> None:
+        """Called before training with ``draw(n)``: n training samples picked at random (with
+        replacement) by the loop's seeded generator, for a task that needs more data per step than
+        its batch (a GAN critic's further steps).  That generator is in every checkpoint, so runs
+        that draw stay reproducible and resume exactly."""
+
     def state_dict(self) -> dict[str, Any]:
         return {"modules": {k: m.state_dict() for k, m in self.modules().items()},
                 "optimizers": {k: o.state_dict() for k, o in self.optimizers().items()}}
@@ -86,6 +103,18 @@ class LoopSettings:
     artifact_interval: float = 2.0  # seconds between artifact refreshes, at least
     artifact_duty: float = 0.05  # and at most this share of the time spent drawing them
     eval_batch: int = 1024
+    checkpoint_interval: float = 30.0  # seconds between checkpoints at epoch ends, at least
+
+
+def _cpu_copy(state: Any) -> Any:
+    """``state`` with every tensor copied to the CPU: a snapshot later steps cannot change."""
+    if isinstance(state, torch.Tensor):
+        return state.detach().to("cpu", copy=True)
+    if isinstance(state, dict):
+        return {k: _cpu_copy(v) for k, v in state.items()}
+    if isinstance(state, (list, tuple)):
+        return type(state)(_cpu_copy(v) for v in state)
+    return state
 
 
 class _Clock:
@@ -139,10 +168,33 @@ def fit(task: TrainTask, data: Split, ctx: JobContext, device: torch.device, set
         ctx.step = r["step"]
         ctx.log(f"resumed at epoch {epoch + 1}, step {ctx.step}")
 
-    def save(name: str) -> None:
-        ctx.store.save_checkpoint(name, {
-            "task": task.state_dict(), "rng": rng.capture(shuffle), "epoch": epoch, "batch": batch,
-            "perm": perm, "best": best, "step": ctx.step})
+    def state() -> dict[str, Any]:
+        return {"task": task.state_dict(), "rng": rng.capture(shuffle), "epoch": epoch, "batch": batch,
+                "perm": perm, "best": best, "step": ctx.step}
+
+    saved_at, saved_step = -math.inf, ctx.step  # when, and after which step, last.pt was written
+    unsaved_best: dict[str, Any] | None = None  # the best state, while it is not on disk
+
+    def save() -> None:
+        """last.pt now, with the best state kept since the previous write."""
+        nonlocal saved_at, saved_step, unsaved_best
+        ctx.store.save_checkpoint("last", state())
+        if unsaved_best is not None:
+            ctx.store.save_checkpoint("best", unsaved_best)
+            unsaved_best = None
+        saved_at, saved_step = time.monotonic(), ctx.step
+
+    def non_finite(message: str) -> NonFiniteLoss:
+        """The NaN guard's error, once the best state kept in memory is on disk (the weights are not)."""
+        if unsaved_best is not None:
+            ctx.store.save_checkpoint("best", unsaved_best)
+        return NonFiniteLoss(message)
+
+    def draw_training(n: int) -> tuple[torch.Tensor, torch.Tensor]:
+        idx = torch.randint(len(x_train), (n,), generator=shuffle).to(device)
+        return x_train[idx], y_train[idx]
+
+    task.use_data(draw_training)
 
     draw_cost = 0.0
 
@@ -160,8 +212,8 @@ def fit(task: TrainTask, data: Split, ctx: JobContext, device: torch.device, set
                 draw_cost = time.monotonic() - t0
         task.train(True)
         if not all(math.isfinite(v) for v in values.values()):
-            raise NonFiniteLoss(f"validation loss is not finite at epoch {epoch + 1} "
-                                f"({', '.join(f'{k}={v}' for k, v in values.items())})")
+            raise non_finite(f"validation loss is not finite at epoch {epoch + 1} "
+                             f"({', '.join(f'{k}={v}' for k, v in values.items())})")
         return values
 
     clock = _Clock(ctx, total, ctx.step)
@@ -178,11 +230,17 @@ def fit(task: TrainTask, data: Split, ctx: JobContext, device: torch.device, set
             perm = task.epoch_order(y_train.cpu(), shuffle)
             batch = 0
         while batch < per_epoch:
-            ctx.checkpoint()
+            if ctx.control.paused and ctx.step != saved_step:
+                save()  # a paused run is on disk, should it never be resumed
+            try:
+                ctx.checkpoint()
+            except Cancelled:
+                save()
+                raise
             if ctx.control.stop_requested:
                 values = validate(draw=True)
                 ctx.metrics("val", epoch, values)
-                save("last")
+                save()
                 ctx.log(f"stopped early at step {ctx.step}; model saved")
                 return {"stopped_at_step": ctx.step, **{f"val/{k}": v for k, v in values.items()}}
             idx = perm[batch * bs:(batch + 1) * bs].to(device)
@@ -198,9 +256,10 @@ def fit(task: TrainTask, data: Split, ctx: JobContext, device: torch.device, set
                 means = {k: float(v) / count for k, v in sums.items()}  # the only host sync
                 bad = [k for k, v in means.items() if not math.isfinite(v)]
                 if bad:
-                    raise NonFiniteLoss(f"training {', '.join(bad)} became {means[bad[0]]} near step "
-                                        f"{ctx.step} (epoch {epoch + 1}); try a lower learning rate. "
-                                        f"The last good checkpoint is kept.")
+                    raise non_finite(f"training {', '.join(bad)} became {means[bad[0]]} near step "
+                                     f"{ctx.step} (epoch {epoch + 1}); try a lower learning rate. " +
+                                     ("The last good checkpoint is kept." if unsaved_best is not None
+                                      or ctx.store.has_checkpoint("last") else "No checkpoint was saved yet."))
                 now = time.monotonic()
                 if end_of_epoch or now - last_metrics >= 1.0 / settings.max_metric_rate:
                     ctx.metrics("train", epoch, means)
@@ -217,12 +276,12 @@ def fit(task: TrainTask, data: Split, ctx: JobContext, device: torch.device, set
             last_artifacts = now
         ctx.metrics("val", epoch, values)
         epoch, perm, batch = epoch + 1, None, 0
-        improved = sign * values[task.monitor] < best
-        if improved:
+        due = final or time.monotonic() - saved_at >= settings.checkpoint_interval
+        if sign * values[task.monitor] < best:
             best = sign * values[task.monitor]
-        save("last")
-        if improved:
-            save("best")
+            unsaved_best = state() if due else _cpu_copy(state())
+        if due:
+            save()
         clock.tick(epoch - 1, force=True)
         summary = {f"val/{k}": v for k, v in values.items()}
     return {**summary, f"best_val/{task.monitor}": sign * best, "epochs": settings.epochs}

@@ -4,6 +4,10 @@ The run folder holds all that is needed: the params and the data's sample
 shape in config.json, the weights in best.pt (else last.pt).  Samples come
 back in the data's own shape — (N, H, W) for grey images, (N, C, H, W) for
 colour, (N, 2) for 2-D points.
+
+The samples' memory is estimated before drawing them (three float32 copies of
+the output: the decoder's logits, their sigmoid, the returned array) and a
+request past the limit of :mod:`engine.memory` is refused in one line.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from engine import memory
 from engine import params as prm
 from engine.errors import UserError
 from engine.optim.stack import use_averages
@@ -25,17 +30,32 @@ def sample_run(run_dir: Path | str, n: int, seed: int = 0) -> np.ndarray | list[
     if n < 1:
         raise UserError(f"ask for at least one sample, not {n}")
     store, cfg = open_trained(run_dir)
-    name = cfg.get("job", "")
+    name, values = store.job_and_params()
     job = registry.load(name) if name in {e.name for e in registry.entries("train")} else None
     if job is None or job.restore is None:
         raise UserError(f"{Path(run_dir).name}: a '{cfg.get('job')}' run has no generator to sample from")
-    data = cfg.get("data") or {}
+    data = cfg.get("data") if isinstance(cfg.get("data"), dict) else {}
     shape = data.get("shape")
     if not shape:
         raise UserError(f"{Path(run_dir).name}: the run recorded no data shape (it failed before loading data)")
+    if not isinstance(shape, list) or not all(type(d) is int and d > 0 for d in shape):
+        raise UserError(f"{store.path / 'config.json'}: damaged (the data shape is {shape!r})")
+    memory.require(3 * memory.tensor_bytes((n, *shape)), f"{n:,} samples of shape {tuple(shape)}",
+                   "ask for fewer")
     text = {"vocabulary": data["vocabulary"]} if "vocabulary" in data else {}  # a text model's characters
-    task = job.restore(prm.from_dict(job.params, cfg["params"]), tuple(shape), **text)
-    task.load_state_dict(trained_state(store))
+    try:
+        p = prm.from_dict(job.params, values)
+    except (TypeError, ValueError) as exc:
+        raise UserError(f"{store.path / 'config.json'}: damaged params ({exc})") from exc
+    task = job.restore(p, tuple(shape), **text)
+    state = trained_state(store)
+    try:
+        task.load_state_dict(state)
+    except (RuntimeError, KeyError, TypeError, ValueError) as exc:
+        if isinstance(exc, UserError):
+            raise
+        raise UserError(f"{Path(run_dir).name}: its checkpoint does not fit the model its config.json "
+                        f"describes ({str(exc).strip().splitlines()[0][:100] if str(exc).strip() else exc!r})") from exc
     use_averages(task.optimizers().values())  # a run trained with an EMA is used by its average
     task.train(False)
     torch.manual_seed(seed)

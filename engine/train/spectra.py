@@ -37,7 +37,7 @@ from engine.train.params import TrainBase
 from engine.optim.stack import use_averages
 from engine.runs import open_trained, trained_state
 from engine.spectra import formats, preprocess, synthetic
-from engine.train import setup
+from engine.train import precheck, setup
 from engine.train.loop import LoopSettings, TrainTask, fit
 
 SHOWN_MISSES = 200
@@ -156,7 +156,7 @@ class SpectraTask(TrainTask):
         self.p, self.classes, self.device, self.ids = p, classes, device, ids or []
         widths = tuple(p.width * 2 ** (i // 2) for i in range(len(WIDTHS)))
         self.model = SpectraNet(len(classes), p.dropout, widths).to(device)
-        self.opt = build(p, self.model.named_parameters())
+        self.opt = build(p, self.model)
         self.shares = parse_shares(p.class_shares, classes)
         self.stage = 1
 
@@ -266,4 +266,5 @@ def predict(run_dir: Path | str, source: Path | str, ctx: TaskContext | None = N
 JOB = Job("spectra", "Conv1D spectral classifier", SpectraParams, run,
           "kexue.fm/archives/5505: dilated residual Conv1D, class-balanced batches, cross-entropy then "
           "the differentiable macro-F1.", metrics=("loss", "acc", "macro_f1"),
-          pictures=("confusion", "bars", "misclassified"), summary_metric="macro_f1")
+          pictures=("confusion", "bars", "misclassified"), summary_metric="macro_f1",
+          precheck=precheck.spectra_data)

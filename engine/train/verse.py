@@ -31,7 +31,8 @@ from engine.io import atomic_open, write_text
 from engine.jobs import Job, JobContext
 from engine.models.vae import gaussian_kl
 from engine.models.verse_vae import VerseVAE, pick, reconstruction
-from engine.optim import factory
+from engine.optim.build import build
+from engine.optim.stack import use_averages
 from engine.params import like, param
 from engine.runs import open_trained, trained_state
 from engine.text import verse
@@ -57,7 +58,6 @@ class VerseParams(TrainParams):
     hidden: int = param(64, "width of the character embedding and of the gated CNN layers", minimum=2,
                         maximum=4096, label="Hidden size")
     latent: int = param(64, "latent dimensions", minimum=1, maximum=4096, label="Latent size")
-    optimizer: str = param("adam", "optimizer (Adam as in the post)", choices=factory.OPTIMIZERS)
 
 
 class VerseTask(TrainTask):
@@ -66,7 +66,7 @@ class VerseTask(TrainTask):
     def __init__(self, p: VerseParams, vocabulary: str, device: torch.device) -> None:
         self.p, self.vocabulary, self.device = p, vocabulary, device
         self.model = VerseVAE(len(vocabulary), LENGTH, p.hidden, p.latent).to(device)
-        self.opt = factory.make(p.optimizer, self.model.parameters(), p.lr)
+        self.opt = build(p, self.model)
         self.fixed_z = torch.randn(SHOWN, p.latent, generator=torch.Generator().manual_seed(p.seed)).to(device)
 
     def modules(self) -> Mapping[str, torch.nn.Module]:
@@ -110,6 +110,11 @@ def restore(p: VerseParams, shape: tuple[int, ...], vocabulary: str) -> VerseTas
     return VerseTask(p, vocabulary, torch.device("cpu"))
 
 
+def precheck(p: VerseParams) -> None:
+    """Before a run folder exists: the poems are named and there (reading them is the run's work)."""
+    verse.source(p.data, p.kind)
+
+
 def run(p: VerseParams, ctx: JobContext) -> dict[str, Any]:
     choice = setup.device(p.device, ctx)
     found = verse.load(p.data, p.kind, p.simplify, ctx)
@@ -137,7 +142,8 @@ def run(p: VerseParams, ctx: JobContext) -> dict[str, Any]:
 JOB = Job("verse", "Couplet VAE (CNN + VAE poet)", VerseParams, run,
           "kexue.fm/archives/5332: gated CNN encoder and decoder around a 64-d Gaussian latent, trained on the "
           "five-character couplets of a poem collection; samples are new couplets.",
-          metrics=("loss", "recon", "kl", "acc"), pictures=("text",), restore=restore)
+          metrics=("loss", "recon", "kl", "acc"), pictures=("text",), summary_metric="acc", restore=restore,
+          precheck=precheck)
 
 
 # -- play -------------------------------------------------------------------------------------------
@@ -176,6 +182,7 @@ class Poet:
             raise UserError(f"{name}: the run recorded no vocabulary (it failed before loading its poems)")
         task = restore(prm.from_dict(VerseParams, cfg["params"]), (LENGTH,), vocabulary)
         task.load_state_dict(trained_state(store))
+        use_averages(task.optimizers().values())  # a run trained with an EMA plays with its average
         task.train(False)
         kept = store.path / COUPLETS_FILE
         return cls(task, verse.load(kept, "text").samples if kept.is_file() else [])

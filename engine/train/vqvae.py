@@ -22,7 +22,7 @@ from engine.models import vqvae
 from engine.optim.build import build
 from engine.params import like, param
 from engine.train.params import TrainParams
-from engine.train import setup
+from engine.train import precheck, setup
 from engine.train.loop import LoopSettings, TrainTask, fit
 
 SHOWN = 16
@@ -60,7 +60,7 @@ class VQVAETask(TrainTask):
             self.model = vqvae.VQVAE(shape, p.codes, p.code_dim, p.channels, steps_for(p, shape), p.blocks).to(device)
         except ValueError as exc:
             raise images.DataError(f"{exc}; lower 'downsample' or use larger images") from exc
-        self.opt = build(p, self.model.named_parameters())
+        self.opt = build(p, self.model)
         self.since = 0  # steps since the last dead-code check
         self.restarted = 0  # codes restarted so far
 
@@ -137,4 +137,5 @@ JOB = Job("vqvae", "VQ-VAE", VQVAEParams, run,
     "kexue.fm/archives/6760: a codebook of K vectors, straight-through gradients, codebook and "
     "commitment losses; samples use the codes' frequencies at each position.",
     metrics=("loss", "recon", "perplexity", "commit"), datasets=images.BUILTIN,
-    pictures=("image_pairs", "image_grid", "bars"), restore=restore)
+    pictures=("image_pairs", "image_grid", "bars"), restore=restore,
+    precheck=precheck.image_data(lambda p, shape, device: VQVAETask(p, shape, device), images_for="VQ-VAE"))

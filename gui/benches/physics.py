@@ -5,110 +5,16 @@ the exact closed forms overlay the numeric curves, and the shapes turn in 3-D.""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Callable
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QCheckBox, QGroupBox, QLabel, QMenu, QSplitter, QTabWidget,
-                               QToolButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import QCheckBox, QTabWidget, QVBoxLayout, QWidget
 
-from engine import params as prm
 from engine.physics import ellipses, rope
-from gui.widgets.export import ask_save_path
-from gui.widgets.latest import LatestRunner
-from gui.widgets.layout import side_by_side_panes
-from gui.widgets.message_bar import MessageBar
-from gui.widgets.params_form import ParamsForm
+from gui.benches.base import Bench
+from gui.widgets.solver_panel import SolverPanel
 from gui.widgets.wire3d import WireView
-
-
-def _save_dialog(parent: QWidget, title: str, stem: str, suffix: str) -> Path | None:
-    return ask_save_path(parent, title, "physics", f"{stem}.{suffix}", f"{suffix.upper()} (*.{suffix})")
-
-
-class SolverPanel(QWidget):
-    """A params form on the left that re-solves on every change, pictures on the right.
-
-    A subclass names ``params_cls`` and ``solve`` and provides ``pictures()`` (its
-    views, built once), ``show_solution(sol)`` and ``clear_pictures()``."""
-
-    params_cls: type
-    solve: Callable[[Any], Any]
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.messages = MessageBar()
-        self.form = ParamsForm(self.params_cls)
-        self.summary = QLabel("")
-        self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.summary.setObjectName("summary")
-        self.exports = QToolButton()
-        self.exports.setText("Export…")
-        self.exports.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        self.exports.setMenu(QMenu(self))
-        self.runner = LatestRunner(self)
-        self.solution: Any = None
-        box = QGroupBox("Problem")
-        QVBoxLayout(box).addWidget(self.form)
-        left = QWidget()
-        ll = QVBoxLayout(left)
-        ll.addWidget(self.messages)
-        ll.addWidget(box)
-        self.extra = QVBoxLayout()
-        ll.addLayout(self.extra)
-        ll.addWidget(self.summary)
-        ll.addWidget(self.exports)
-        ll.addStretch(1)
-        self.splitter = side_by_side_panes(self, left, self.pictures(), 340, margin=0)
-        self.form.changed.connect(self.request)
-        self.runner.result.connect(self._solved)
-        self.runner.error.connect(self._failed)
-        self.runner.busy_changed.connect(lambda busy: busy and self.summary.setText("solving…"))
-        self.request()
-
-    @staticmethod
-    def arrange(left: QWidget, right: QWidget, below: QWidget) -> QWidget:
-        top = QSplitter(Qt.Orientation.Horizontal)
-        top.addWidget(left)
-        top.addWidget(right)
-        outer = QSplitter(Qt.Orientation.Vertical)
-        outer.addWidget(top)
-        outer.addWidget(below)
-        return outer
-
-    def request(self) -> None:
-        try:
-            p = self.form.params()
-        except prm.ParamError as exc:
-            self.messages.error(str(exc))
-            return
-        self.runner.submit(lambda: type(self).solve(p))
-
-    def _solved(self, sol: Any) -> None:
-        self.solution = sol
-        if self.messages.level == "error":
-            self.messages.clear()
-        self.show_solution(sol)
-
-    def _failed(self, message: str, details: str) -> None:
-        self.solution = None
-        self.messages.error(message, details)
-        self.summary.setText("no solution")
-        self.clear_pictures()
-
-    def add_export(self, label: str, suffix: str, write: Callable[[Path], None]) -> None:
-        def run() -> None:
-            if self.solution is None:
-                self.messages.warning("Nothing to export: there is no solution for these inputs.")
-                return
-            path = _save_dialog(self, label, type(self).__name__.lower().replace("panel", ""), suffix)
-            if path is not None:
-                try:
-                    write(path)
-                except OSError as exc:
-                    self.messages.error(f"could not write {path.name}: {exc.strerror or exc}")
-        self.exports.menu().addAction(label, run)
 
 
 class RopePanel(SolverPanel):
@@ -224,12 +130,11 @@ class EllipsesPanel(SolverPanel):
         self.solid.clear()
 
 
-class PhysicsBench(QWidget):
+class PhysicsBench(Bench):
     title = "Physics"
-    busy = False
 
     def __init__(self, workspace: Path, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(workspace, parent)
         self.rope = RopePanel()
         self.ellipses = EllipsesPanel()
         self.tabs = QTabWidget()
@@ -237,14 +142,12 @@ class PhysicsBench(QWidget):
         self.tabs.addTab(self.ellipses, "Glued ellipses")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.messages)
         layout.addWidget(self.tabs)
         self.splitters = {"rope": self.rope.splitter, "ellipses": self.ellipses.splitter}
 
-    def set_workspace(self, workspace: Path) -> None:
-        """Physics solves are instant and keep no runs."""
-
     def shutdown(self, wait_ms: int = 10000) -> None:
         for panel in (self.rope, self.ellipses):
-            panel.runner.wait(wait_ms)
+            panel.runner.shutdown(wait_ms)
 
 

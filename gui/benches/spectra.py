@@ -9,26 +9,46 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QCheckBox, QDoubleSpinBox, QFileDialog, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
-                               QMessageBox, QProgressBar, QPushButton, QScrollArea, QSlider, QSplitter, QTableView,
-                               QTabWidget, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QScrollArea,
+    QSlider,
+    QSplitter,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from engine import events as ev
 from engine import params as prm
+from engine import registry
+from engine.errors import UserError
+from engine.runs import read_metrics
 from engine.spectra import formats, preprocess, synthetic
+from engine.spectra import tasks as spectra_tasks
 from engine.train import spectra as job
-from gui.bridge import EngineBridge
+from gui.benches.base import Bench
 from gui.widgets.bars import BarPanel
 from gui.widgets.export import ask_save_path
+from gui.widgets.job_driver import JobDriver
 from gui.widgets.layout import side_by_side_panes
 from gui.widgets.live_plot import MetricsPanel
-from gui.widgets.message_bar import MessageBar
 from gui.widgets.params_form import ParamsForm
 from gui.widgets.run_controls import RunControls
+from gui.widgets.run_list import RunList
 from gui.widgets.source_picker import SourcePicker
 from gui.widgets.spectrum_view import ClassMeans, ConfusionView, SpectrumView
 from gui.widgets.table import PandasModel, sortable_proxy
-from gui.worker import CallThread, JobThread, KeptThreads
+from gui.widgets.task_bar import TaskBar
 
 FILTER = "Spectra (*.fits *.fit *.fits.gz *.csv *.txt *.npz);;All files (*)"
 Z_STEPS = 1000  # slider steps per unit of redshift
@@ -41,29 +61,24 @@ def table_of(spectra: list[formats.Spectrum]) -> pd.DataFrame:
                          "to Å": [round(float(s.wavelength[-1]), 1) for s in spectra]})
 
 
-class SpectraBench(QWidget):
+class SpectraBench(Bench):
     title = "Spectra"
 
     def __init__(self, workspace: Path, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.workspace = workspace
+        super().__init__(workspace, parent)
         self.spectra: list[formats.Spectrum] = []
         self.by_id: dict[str, int] = {}
         self.synthetic = False
-        self.loader: CallThread | None = None
-        self.thread: JobThread | None = None
+        self.skipped: list = []
         self.current_run: Path | None = None
-        self.background = KeptThreads()
-        self.bridge = EngineBridge(self)
 
         # -- left: data, preprocessing, the list --------------------------------
-        self.messages = MessageBar()
         self.picker = SourcePicker(["synthetic"], FILTER, "spectra-data")
-        self.load_button = QPushButton("Load")
-        self.cancel_load = QPushButton("Cancel")
-        self.cancel_load.setEnabled(False)
-        self.load_bar = QProgressBar()
-        self.load_bar.setTextVisible(True)
+        self.load_runner = self.runner()
+        self.load_task = TaskBar("Load", self.load_runner)
+        self.load_runner.done.connect(self._loaded)
+        self.load_runner.cancelled.connect(lambda: self.messages.info("Loading cancelled; the list is unchanged."))
+        self.predict_runner = self.runner(self.messages.info)
         self.summary = QLabel("Pick the synthetic demo set, a folder, a contest index CSV or a file, then Load.")
         self.summary.setWordWrap(True)
         self.report_button = QPushButton("Skipped files…")
@@ -71,11 +86,7 @@ class SpectraBench(QWidget):
         data_box = QGroupBox("Data")
         dl = QVBoxLayout(data_box)
         dl.addWidget(self.picker)
-        row = QHBoxLayout()
-        row.addWidget(self.load_button)
-        row.addWidget(self.load_bar, 1)
-        row.addWidget(self.cancel_load)
-        dl.addLayout(row)
+        dl.addWidget(self.load_task)
         dl.addWidget(self.summary)
         dl.addWidget(self.report_button)
         self.mask = QCheckBox("Mask bad pixels (ivar = 0, NaN)")
@@ -150,6 +161,10 @@ class SpectraBench(QWidget):
         sl.addWidget(form_scroll, 1)
         sl.addWidget(self.controls)
         sl.addWidget(self.predict_button)
+        self.runs = RunList()
+        self.runs.samples_button.setVisible(False)  # a classifier has nothing to sample
+        self.runs.table.setToolTip("Select a run to predict with it; Resume continues it from its last checkpoint")
+        sl.addWidget(self.runs, 1)
         self.curves = MetricsPanel()
         self.curves.expect_metrics(job.JOB.metrics)
         self.confusion = ConfusionView()
@@ -184,8 +199,7 @@ class SpectraBench(QWidget):
                           "results": results}
 
         # -- wiring ---------------------------------------------------------------------
-        self.load_button.clicked.connect(self.load)
-        self.cancel_load.clicked.connect(self._cancel_load)
+        self.load_task.button.clicked.connect(self.load)
         self.report_button.clicked.connect(self._show_report)
         self.filter.textChanged.connect(self.proxy.setFilterFixedString)
         self.table.selectionModel().currentRowChanged.connect(lambda cur, _: self._show_row(cur.row()))
@@ -197,16 +211,16 @@ class SpectraBench(QWidget):
         self.continuum.toggled.connect(self._preprocessing_changed)
         self.miss_table.clicked.connect(self._show_miss)
         self.controls.start_clicked.connect(self.start)
-        self.controls.drive(lambda: self.thread)
         self.predict_button.clicked.connect(self.predict_folder)
-        b = self.bridge
-        b.progress.connect(lambda e: self.controls.set_progress(e.step, e.total, e.eta, e.epoch))
-        b.metrics.connect(lambda batch: [self.curves.add_point(m.run_id, m.phase, m.step, dict(m.values))
-                                         for m in batch])
-        b.artifact.connect(self._on_artifact)
-        b.log.connect(lambda e: e.level in ("warning", "error") and self.messages.warning(e.message))
-        b.finished.connect(lambda e: self.messages.info(f"Run {e.status} ({e.run_id})."))
-        b.failed.connect(lambda e: self.messages.error(f"Run failed: {e.message}", e.traceback))
+        self.driver = JobDriver(self, self.controls, self.curves, self.messages, {
+            "confusion": self._show_confusion, "bars": self._show_f1, "misclassified": self._show_misses})
+        self.driver.started.connect(self._started)
+        self.driver.ended.connect(self._ended)
+        self._jobs.append(self.driver)
+        self.runs.set_workspace(self.workspace, job.JOB.name, job.JOB.summary_metric)
+        self.runs.selection_changed.connect(self._run_selected)
+        self.runs.resume_requested.connect(self.resume)
+        self.runs.rerun_requested.connect(self.load_settings)
 
     # -- loading -----------------------------------------------------------------------
     def preprocessing(self) -> preprocess.Preprocessing:
@@ -221,40 +235,19 @@ class SpectraBench(QWidget):
             return
         pre = self.preprocessing()
 
-        def work(report):
+        def work(ctx):
             if source == "synthetic":
                 loaded = formats.LoadReport(synthetic.generate(job.demo_spec(p)))
             else:
-                loaded = formats.load_any(source, lambda d, t: report(f"{d:,}/{t:,} files", d / t),
-                                          lambda: thread.stop_requested)
+                loaded = formats.load_any(source, ctx)
             labelled = [s for s in loaded.spectra if s.label]
             x, kept, _ = preprocess.matrix(labelled, None, pre)
-            return loaded, labelled, x, kept
+            return source, loaded, labelled, x, kept
 
-        thread = CallThread(work)
-        thread.progressed.connect(lambda text, f: (self.load_bar.setValue(int(f * 1000)),
-                                                   self.load_bar.setFormat(text)))
-        thread.done.connect(lambda result: self._loaded(source, *result))
-        thread.failed.connect(lambda message, details: self.messages.error(message, details))
-        thread.finished.connect(self._load_ended)
-        self.loader = thread
-        self.load_bar.setRange(0, 1000)
-        self.load_bar.setValue(0)
-        self.load_bar.setFormat("reading…")
-        self.load_button.setEnabled(False)
-        self.cancel_load.setEnabled(True)
-        self.background.start(thread)
+        self.submit(self.load_runner, work)
 
-    def _cancel_load(self) -> None:
-        if self.loader is not None:
-            self.loader.stop_requested = True
-
-    def _load_ended(self) -> None:
-        self.loader = None
-        self.load_button.setEnabled(True)
-        self.cancel_load.setEnabled(False)
-
-    def _loaded(self, source: str, report: formats.LoadReport, labelled: list, x: np.ndarray, kept: list) -> None:
+    def _loaded(self, result: tuple) -> None:
+        source, report, labelled, x, kept = result
         self.spectra = report.spectra
         self.by_id = {s.id: i for i, s in enumerate(self.spectra)}
         self.synthetic = source == "synthetic"
@@ -265,8 +258,7 @@ class SpectraBench(QWidget):
         what = "SYNTHETIC demo set — generated, not observed: " if self.synthetic else ""
         self.summary.setText(what + report.summary())
         self.report_button.setVisible(bool(report.skipped))
-        self.load_bar.setValue(1000)
-        self.load_bar.setFormat("cancelled" if report.cancelled else "loaded")
+        self.z_box.setValue(0.0)  # a new set: no redshift carried over from the last spectrum
         classes = job.class_order(s.label for s in labelled)
         if len(x) and classes:
             y = np.array([classes.index(labelled[i].label) for i in kept])
@@ -280,7 +272,7 @@ class SpectraBench(QWidget):
     def _show_report(self) -> None:
         box = QMessageBox(QMessageBox.Icon.Information, "Skipped files",
                           f"{len(self.skipped)} file(s) were skipped; the rest loaded.", parent=self)
-        box.setDetailedText("\n".join(f"{name}: {why}" for name, why in self.skipped))
+        box.setDetailedText("\n".join(why if why.startswith(name) else f"{name}: {why}" for name, why in self.skipped))
         box.exec()
 
     # -- browsing ------------------------------------------------------------------------
@@ -315,10 +307,6 @@ class SpectraBench(QWidget):
         self._show_row(self.table.currentIndex().row())
 
     # -- training ------------------------------------------------------------------------
-    @property
-    def busy(self) -> bool:
-        return self.thread is not None
-
     def params(self) -> job.SpectraParams:
         values = self.form.values()
         values.update(data=self.picker.source(), mask_bad=self.mask.isChecked(), continuum=self.continuum.isChecked())
@@ -330,44 +318,75 @@ class SpectraBench(QWidget):
         except prm.ParamError as exc:
             self.messages.error(str(exc))
             return
-        self.messages.clear()
         for run in list(self.curves.runs()):
             self.curves.remove_run(run)
         self.confusion.clear()
         self.f1.clear()
         self.misses.set_frame(pd.DataFrame())
-        self.bridge.expect_new_run()
-        self.thread = JobThread(job.JOB, p, self.workspace, self.bridge.sink)
-        self.thread.crashed.connect(self.messages.error)
-        self.thread.finished.connect(self._ended)
-        self.bridge.started.connect(self._started)
-        self.controls.set_running()
         self.tabs.setCurrentIndex(2)
-        self.thread.start()
+        self.driver.start(job.JOB, p, self.workspace)
+
+    def resume(self, run_dir: Path) -> None:
+        if self.busy:
+            return
+        try:
+            found, p = registry.job_of_run(run_dir)
+        except UserError as exc:
+            self.messages.error(f"cannot resume {run_dir.name}: {exc}")
+            return
+        self.load_settings(run_dir)
+        for run in list(self.curves.runs()):
+            self.curves.remove_run(run)
+        self.curves.add_frame(run_dir.name, read_metrics(run_dir))
+        self.runs.set_busy(True)
+        self.tabs.setCurrentIndex(2)
+        self.driver.start(found, p, self.workspace, run_dir)
+
+    def load_settings(self, run_dir: Path) -> None:
+        """Put a past run's settings back in the form ("run again")."""
+        try:
+            _, p = registry.job_of_run(run_dir)
+        except UserError as exc:
+            self.messages.error(str(exc))
+            return
+        values = prm.to_dict(p)
+        self.form.set_values(values)
+        self.picker.set_source(values["data"])
+        self.mask.setChecked(values["mask_bad"])
+        self.continuum.setChecked(values["continuum"])
+
+    def _run_selected(self, paths: list) -> None:
+        if len(paths) == 1 and not self.busy:
+            self.current_run = paths[0]
+            self.predict_button.setEnabled(True)
+            self.predict_button.setToolTip(f"Classify spectra with {paths[0].name} and save a CSV")
 
     def _started(self, e: ev.Started) -> None:
-        self.current_run = self.workspace / "runs" / e.run_id
+        self.current_run = Path(e.run_dir)
 
     def _ended(self) -> None:
-        self.bridge.drain()
-        self.bridge.started.disconnect(self._started)
-        self.curves.redraw()
-        self.thread = None
-        self.controls.set_idle()
         self.predict_button.setEnabled(self.current_run is not None)
+        self.runs.set_busy(False)
+        self.runs.refresh()
 
-    def _on_artifact(self, a: ev.Artifact) -> None:
+    def set_workspace(self, workspace: Path) -> None:
+        super().set_workspace(workspace)
+        self.runs.set_workspace(workspace, job.JOB.name, job.JOB.summary_metric)
+
+    def _show_confusion(self, a: ev.Artifact) -> None:
         p = a.payload
-        if a.kind == "confusion":
-            self.confusion.set_matrix(p["matrix"], [str(c) for c in p["classes"]],
-                                      f"Confusion (step {a.step:,})")
-        elif a.kind == "bars":
-            self.f1.set_counts(p["counts"], f"F1 per class (macro {float(np.mean(p['counts'])):.3f})",
-                               names=[str(c) for c in p["names"]])
-        elif a.kind == "misclassified":
-            self.misses.set_frame(pd.DataFrame({"id": p["ids"], "true": p["truth"], "predicted": p["predicted"],
-                                                "confidence": np.round(p["confidence"], 3)}))
-            self.miss_table.resizeColumnsToContents()
+        self.confusion.set_matrix(p["matrix"], [str(c) for c in p["classes"]], f"Confusion (step {a.step:,})")
+
+    def _show_f1(self, a: ev.Artifact) -> None:
+        p = a.payload
+        self.f1.set_counts(p["counts"], f"F1 per class (macro {float(np.mean(p['counts'])):.3f})",
+                           names=[str(c) for c in p["names"]])
+
+    def _show_misses(self, a: ev.Artifact) -> None:
+        p = a.payload
+        self.misses.set_frame(pd.DataFrame({"id": p["ids"], "true": p["truth"], "predicted": p["predicted"],
+                                            "confidence": np.round(p["confidence"], 3)}))
+        self.miss_table.resizeColumnsToContents()
 
     def _show_miss(self, index) -> None:
         ident = str(self.misses.frame.iat[index.row(), 0])
@@ -386,20 +405,11 @@ class SpectraBench(QWidget):
         out = ask_save_path(self, "Save predictions", "predictions", "predictions.csv", "CSV (*.csv)")
         if out is None:
             return
-        run = self.current_run
+        params = spectra_tasks.PredictParams(str(self.current_run), folder)
 
-        def work(report):
-            table, skipped = job.predict(run, folder, lambda d, t: report(f"{d:,}/{t:,}", d / t))
-            table.to_csv(out, index=False)
-            return f"{len(table):,} spectra classified → {out}" + (f"; {len(skipped)} skipped" if skipped else "")
+        def work(ctx):
+            result = spectra_tasks.predict(params, ctx)
+            spectra_tasks.write_predictions(result, out)
+            return spectra_tasks.PREDICT.summary(result) + f" → {out}"
 
-        thread = CallThread(work)
-        thread.done.connect(self.messages.info)
-        thread.failed.connect(self.messages.error)
-        self.background.start(thread)
-
-    def set_workspace(self, workspace: Path) -> None:
-        self.workspace = workspace
-
-    def shutdown(self, wait_ms: int = 10000) -> None:
-        self.background.shutdown(wait_ms, self.thread)  # the loader is one of the background calls
+        self.submit(self.predict_runner, work)

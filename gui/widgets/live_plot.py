@@ -18,6 +18,7 @@ the wall time (never more often than 4 Hz, never less than every 2 s).
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -27,12 +28,9 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
 
-import time
-
 from engine.smoothing import MAX_WEIGHT, debiased_ema
 from gui.widgets.colors import run_color
 from gui.widgets.export import ExportButton
-
 
 DUTY = 0.04
 PER_ROW = 4

@@ -73,9 +73,16 @@ class RunControls(QWidget):
         self.stop.setText("Stop early")
         self.cancel.setText("Cancel")
 
-    def set_progress(self, step: int, total: int, eta: float | None, epoch: int) -> None:
+    def set_progress(self, step: int, total: int | None, eta: float | None, epoch: int | None,
+                     text: str = "") -> None:
+        """A training step (``epoch`` set) or the work before the loop (loading data: ``text``)."""
+        if epoch is None:
+            self.bar.setValue(int(1000 * step / total) if total else 0)
+            self.bar.setFormat(text or "preparing…")
+            self.eta.setText("")
+            return
         self.bar.setValue(int(1000 * step / total) if total else 0)
-        self.bar.setFormat(f"%p%  ·  epoch {epoch + 1}  ·  step {step:,}/{total:,}")
+        self.bar.setFormat(f"%p%  ·  epoch {epoch + 1}  ·  step {step:,}/{total or 0:,}")
         self.eta.setText(f"ETA {format_duration(eta)}" if eta is not None else "")
 
     # -- button handlers: relabel first, then tell the owner ---------------

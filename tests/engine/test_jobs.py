@@ -81,14 +81,14 @@ def test_stop_early_saves_and_ends_stopped(tmp_path):
     assert sink.events[-1].status == "stopped"
 
 
-def test_cancel_ends_cancelled_and_keeps_previous_checkpoint(tmp_path):
+def test_cancel_ends_cancelled_and_saves_where_it_stopped(tmp_path):
     control = RunControl()
     per_epoch = 6  # 48 training points, batch 8
     trig = Trigger(lambda e: isinstance(e, ev.Metrics) and e.phase == "train" and e.step == per_epoch + 2,
                    control.cancel)
     out = execute(TOY, ToyParams(epochs=3), tmp_path, [trig], control)
     assert out.status == "cancelled"
-    assert RunStore(out.run_dir).load_checkpoint("last")["step"] == per_epoch
+    assert RunStore(out.run_dir).load_checkpoint("last")["step"] == per_epoch + 2  # the batch boundary it ended at
     assert RunStore(out.run_dir).status()["status"] == "cancelled"
 
 

@@ -66,7 +66,7 @@ def test_workspace_that_is_a_file_is_a_clear_error(tmp_path):
 
 def test_checkpoint_write_is_atomic(tmp_path, monkeypatch):
     store = RunStore.create(tmp_path, "toy", {})
-    store.save_checkpoint("last", {"step": 1})
+    store.save_checkpoint("last", {"task": {}, "step": 1})
     import engine.runs as runs
 
     def broken_replace(src, dst):
@@ -74,7 +74,7 @@ def test_checkpoint_write_is_atomic(tmp_path, monkeypatch):
 
     monkeypatch.setattr(runs.os, "replace", broken_replace)
     with pytest.raises(OSError):
-        store.save_checkpoint("last", {"step": 2})
+        store.save_checkpoint("last", {"task": {}, "step": 2})
     monkeypatch.undo()
     assert store.load_checkpoint("last")["step"] == 1
     assert [p.name for p in store.checkpoints.iterdir()] == ["last.pt"]

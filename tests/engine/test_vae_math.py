@@ -70,3 +70,22 @@ def test_mlp_matches_blog_shapes():
     model = vae.MLPVAE((1, 28, 28), latent=2, hidden=256)
     sizes = [p.shape for p in model.parameters()]
     assert torch.Size([256, 784]) in sizes and torch.Size([2, 256]) in sizes and torch.Size([784, 256]) in sizes
+
+
+def test_conv_matches_the_authors_keras_model():
+    """vae_keras_cnn.py on 28×28: Conv 32, 64 (3×3, s2) → Dense 16 → (μ, log σ²) of 2; Dense 7·7·64 →
+    ConvT 64, 32 (3×3, s2) → ConvT 1 (3×3, s1).  Keras' summary counts, weights + biases by hand:"""
+    keras = [9 * 1 * 32 + 32, 9 * 32 * 64 + 64, 3136 * 16 + 16, 16 * 2 + 2, 16 * 2 + 2,
+             2 * 3136 + 3136, 9 * 64 * 64 + 64, 9 * 64 * 32 + 32, 9 * 32 * 1 + 1]
+    model = vae.build("conv", (1, 28, 28))
+    assert sum(p.numel() for p in model.parameters()) == sum(keras) == 134165
+    kernels = [m for m in model.decoder if isinstance(m, torch.nn.ConvTranspose2d)]
+    assert [(k.in_channels, k.out_channels, k.stride) for k in kernels] == [(64, 64, (2, 2)), (64, 32, (2, 2)),
+                                                                             (32, 1, (1, 1))]
+    assert model.decode(torch.zeros(3, 2)).shape == (3, 1, 28, 28)
+
+
+def test_hidden_zero_is_the_authors_width_for_each_arch():
+    assert vae.build("mlp", (1, 8, 8)).mu.in_features == 256
+    assert vae.build("conv", (1, 8, 8)).mu.in_features == 16
+    assert vae.build("conv", (1, 8, 8), hidden=40).mu.in_features == 40

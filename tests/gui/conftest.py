@@ -39,3 +39,12 @@ def bench(qtbot, tmp_path):
     qtbot.waitUntil(lambda: b.data_ok, timeout=20000)
     yield b
     b.shutdown()
+
+
+@pytest.fixture(autouse=True)
+def no_thread_outlives_its_test(qtbot):
+    """Every bench stops its background work on shutdown: no thread may still run after a test."""
+    yield
+    from gui.runner import running_threads
+
+    qtbot.waitUntil(lambda: not running_threads(), timeout=30000)

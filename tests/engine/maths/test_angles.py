@@ -100,8 +100,8 @@ def test_monte_carlo_n10_matches_exact():
     assert abs(res.mean - math.pi / 2) < 4 * se
     assert res.variance == pytest.approx(A.variance_exact(10), abs=2e-3)
     cdf = stats.beta(4.5, 4.5).cdf  # (cos θ + 1)/2 for n = 10
-    for hist, prob in ((res.theta, cdf((np.cos(res.theta.edges[:-1]) + 1) / 2) - cdf((np.cos(res.theta.edges[1:]) + 1) / 2)),
-                       (res.cosine, np.diff(cdf((res.cosine.edges + 1) / 2)))):
+    theta_prob = -np.diff(cdf((np.cos(res.theta.edges) + 1) / 2))
+    for hist, prob in ((res.theta, theta_prob), (res.cosine, np.diff(cdf((res.cosine.edges + 1) / 2)))):
         width = np.diff(hist.edges)
         se = np.sqrt(prob * (1 - prob) / 200_000) / width
         assert np.all(np.abs(hist.density - prob / width) < 5 * se + 1e-12)

@@ -4,7 +4,7 @@ denoising field with its sampler frames, BiGAN reconstructions, neighbours."""
 import numpy as np
 from PySide6.QtCore import Qt
 
-from tests.gui.test_models_bench import wait_idle
+from tests.gui.models.test_bench import wait_idle
 
 
 def run(qtbot, bench, name, values, data=None):
@@ -27,7 +27,7 @@ def test_vqvae_shows_code_maps_in_colour_and_code_usage(qtbot, bench):
     assert np.isnan(grid).any() and np.nanmax(grid) <= 63  # indices, with transparent gaps
     assert bench.manifold.image.lut is not None  # drawn through a colormap, not grey
     assert bench.recon.array is not None
-    assert (bench.current_run, "val", "perplexity") in bench.curves.curves
+    assert (bench.driver.current_run, "val", "perplexity") in bench.curves.curves
 
 
 def test_dae_field_plays_the_sampler(qtbot, bench):
@@ -62,4 +62,4 @@ def test_infomax_shows_neighbours_and_features(qtbot, bench):
     run(qtbot, bench, "infomax", {"epochs": 1}, data="digits")
     assert bench.manifold.array is not None and "nearest neighbours" in bench.manifold.title.text
     assert len(bench.latent.points) == 180
-    assert (bench.current_run, "val", "knn_acc") in bench.curves.curves
+    assert (bench.driver.current_run, "val", "knn_acc") in bench.curves.curves

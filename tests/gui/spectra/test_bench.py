@@ -23,8 +23,8 @@ def load(qtbot, b, source=None, **values):
     if source:
         b.picker.set_source(str(source))
     b.form.set_values({**b.form.values(), **values})
-    qtbot.mouseClick(b.load_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: b.loader is None and b.load_button.isEnabled(), timeout=60000)
+    qtbot.mouseClick(b.load_task.button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not b.load_runner.busy and b.load_task.button.isEnabled(), timeout=60000)
 
 
 def test_demo_set_loads_browses_and_steps_with_the_keyboard(qtbot, sbench):
@@ -85,3 +85,59 @@ def test_short_training_fills_confusion_f1_and_misclassified(qtbot, sbench):
         sbench._show_miss(sbench.misses.index(0, 0))
         assert sbench.tabs.currentIndex() == 0
         assert sbench.misses.frame.iat[0, 0] in sbench.raw.plot.plotItem.titleLabel.text
+    # the run list: the run is there, its settings come back, and it resumes (one more CE epoch)
+    assert sbench.runs.model.rowCount() == 1
+    sbench.runs.table.selectRow(0)
+    [run] = sbench.runs.selected()
+    sbench.form.set_values({**sbench.form.values(), "width": 8})
+    sbench.load_settings(run)
+    assert sbench.form.values()["width"] == 4
+    import json
+
+    config = json.loads((run / "config.json").read_text())
+    config["params"]["ce_epochs"] = 3
+    (run / "config.json").write_text(json.dumps(config))
+    sbench.resume(run)
+    qtbot.waitUntil(lambda: not sbench.busy, timeout=120000)
+    assert "completed" in sbench.messages.text.text(), sbench.messages.text.text()
+    assert sbench.runs.model.rowCount() == 1
+
+
+def contest_set(folder, n):
+    """A contest index of ``n`` spectra (copies of a few generated ones)."""
+    folder.mkdir()
+    spectra = synthetic.generate(synthetic.SyntheticSpec(n=8, seed=1))
+    rows = ["id,type"]
+    for i in range(n):
+        s = spectra[i % len(spectra)]
+        (folder / f"{i}.txt").write_text(",".join(f"{v:.3f}" for v in s.flux))
+        rows.append(f"{i},{s.label}")
+    (folder / "index.csv").write_text("\n".join(rows))
+    return folder / "index.csv"
+
+
+def test_cancel_loading_keeps_the_old_list(qtbot, sbench, tmp_path, monkeypatch):
+    from engine.spectra import formats
+
+    monkeypatch.setattr(formats, "CHUNK", 2)
+    load(qtbot, sbench, demo_size=8)
+    index = contest_set(tmp_path / "set", 400)
+    sbench.picker.set_source(str(index))
+    qtbot.mouseClick(sbench.load_task.button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "files" in sbench.load_task.status.text(), timeout=60000)
+    qtbot.mouseClick(sbench.load_task.cancel, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not sbench.load_runner.busy, timeout=60000)
+    assert sbench.model.rowCount() == 8 and "cancelled" in sbench.messages.text.text()
+
+
+def test_cancel_while_training_loads_its_data(qtbot, sbench, tmp_path, monkeypatch):
+    from engine.spectra import formats
+
+    monkeypatch.setattr(formats, "CHUNK", 2)
+    index = contest_set(tmp_path / "set", 400)
+    sbench.picker.set_source(str(index))
+    sbench.start()
+    qtbot.waitUntil(lambda: "files" in sbench.controls.bar.format(), timeout=60000)
+    qtbot.mouseClick(sbench.controls.cancel, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not sbench.busy, timeout=60000)
+    assert "Cancelled" in sbench.messages.text.text()

@@ -67,7 +67,7 @@ def test_ellipses_panel_and_3d_view(qtbot, physics):
 
 
 def test_exports_write_files(qtbot, physics, tmp_path, monkeypatch):
-    import gui.benches.physics as ph
+    import gui.widgets.solver_panel as ph
 
     targets = iter([tmp_path / f"out.{s}" for s in ("svg", "pdf", "stl", "obj", "csv", "csv", "png")])
     monkeypatch.setattr(ph, "_save_dialog", lambda *a: next(targets))

@@ -19,7 +19,7 @@ def test_short_real_run_fills_curves_pictures_and_run_list(qtbot, bench):
     assert not bench.controls.start.isEnabled() and bench.controls.cancel.isEnabled()
     wait_idle(qtbot, bench)
     assert bench.messages.level == "info" and "completed" in bench.messages.text.text()
-    run = bench.current_run
+    run = bench.driver.current_run
     assert {(run, "train", "loss"), (run, "val", "loss"), (run, "val", "kl"), (run, "train", "recon")} \
         <= set(bench.curves.curves)
     assert bench.curves.curves[(run, "val", "loss")].series.n == 2
@@ -38,9 +38,9 @@ def test_pause_then_stop_early(qtbot, bench):
     qtbot.waitUntil(lambda: bench.controls.bar.value() > 0, timeout=30000)
     c = bench.controls
     qtbot.mouseClick(c.pause, Qt.MouseButton.LeftButton)
-    assert c.pause.text() == "Resume" and bench.thread.control.paused
+    assert c.pause.text() == "Resume" and bench.driver.thread.control.paused
     qtbot.mouseClick(c.pause, Qt.MouseButton.LeftButton)
-    assert c.pause.text() == "Pause" and not bench.thread.control.paused
+    assert c.pause.text() == "Pause" and not bench.driver.thread.control.paused
     qtbot.mouseClick(c.stop, Qt.MouseButton.LeftButton)
     assert c.stop.text() == "Stopping…" and not c.stop.isEnabled() and not c.pause.isEnabled()
     assert c.cancel.isEnabled()  # one can still cancel a slow stop
@@ -95,7 +95,7 @@ def test_bad_setting_is_refused_before_any_run(qtbot, bench):
 
 def test_fake_event_stream_drives_the_plots(qtbot, bench):
     """No torch: scripted events through the bridge fill every panel."""
-    b = bench.bridge
+    b = bench.driver.bridge
     b.expect_new_run()
     b.sink(ev.Started("fake", 0, "vae", {}, "/nowhere"))
     for step in range(1, 51):
@@ -122,7 +122,7 @@ def test_overlay_resume_and_run_again(qtbot, bench):
     bench.form.set_values({"epochs": 1, "latent": 3})
     bench.start()
     wait_idle(qtbot, bench)
-    first = bench.current_run
+    first = bench.driver.current_run
     bench.runs.table.selectRow(0)
     assert first in bench.curves.runs()
     bench.form.set_values({"latent": 2, "epochs": 7})
@@ -132,7 +132,7 @@ def test_overlay_resume_and_run_again(qtbot, bench):
     bench.runs.table.selectRow(0)
     bench.resume(bench.runs.selected()[0])
     wait_idle(qtbot, bench)
-    assert bench.current_run == first
+    assert bench.driver.current_run == first
     metrics = RunStore(bench.runs.paths[first]).metrics()
     assert sorted(metrics.query("phase == 'val'")["epoch"]) == [0]  # config says 1 epoch: nothing to add
     bench.runs.refresh()
@@ -160,7 +160,7 @@ def test_gan_run_shows_real_and_generated(qtbot, bench):
     wait_idle(qtbot, bench)
     assert "completed" in bench.messages.text.text()
     assert sorted(item.name() for item in bench.latent.items.values()) == ["generated", "real"]
-    assert (bench.current_run, "val", "swd") in bench.curves.curves
+    assert (bench.driver.current_run, "val", "swd") in bench.curves.curves
     assert bench.runs.model.rowCount() == 1  # the list shows this experiment's runs
 
 

@@ -1,0 +1,100 @@
+"""Runs a training job for a bench and routes its events to the bench's views.
+
+It owns the bridge, the job's thread and the run controls' wiring — what every
+training bench used to repeat — and dispatches each artifact to a view by its
+kind through a table the bench gives (``{"confusion": show_confusion, …}``),
+so a new picture is one line in that table, not a new ``elif``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+from PySide6.QtCore import QObject, Signal
+
+from engine import events as ev
+from gui.bridge import EngineBridge
+from gui.runner import JobThread
+from gui.widgets.live_plot import MetricsPanel
+from gui.widgets.message_bar import MessageBar
+from gui.widgets.run_controls import RunControls
+
+ENDINGS = {"completed": "Run completed", "stopped": "Stopped early; the model was saved",
+           "cancelled": "Cancelled; the last saved checkpoint is kept"}
+
+
+class JobDriver(QObject):
+    started = Signal(object)  # ev.Started
+    finished = Signal(object)  # ev.Finished or ev.Failed: how the run ended
+    ended = Signal()  # the job's thread is over (after every event was delivered)
+
+    def __init__(self, parent: QObject, controls: RunControls, curves: MetricsPanel, messages: MessageBar,
+                 views: Mapping[str, Callable[[ev.Artifact], None]]) -> None:
+        super().__init__(parent)
+        self.controls, self.curves, self.messages = controls, curves, messages
+        self.views = dict(views)
+        self.thread: JobThread | None = None
+        self.current_run: str | None = None
+        self.drawn: set[str] = set()  # artifact kinds the current run has drawn
+        self.bridge = b = EngineBridge(self)
+        controls.drive(lambda: self.thread)
+        b.started.connect(self._on_started)
+        b.progress.connect(lambda e: controls.set_progress(e.step, e.total, e.eta, e.epoch, e.text))
+        b.metrics.connect(lambda batch: [curves.add_point(m.run_id, m.phase, m.step, dict(m.values)) for m in batch])
+        b.artifact.connect(self._on_artifact)
+        b.log.connect(lambda e: e.level in ("warning", "error") and messages.warning(e.message))
+        b.finished.connect(self._on_finished)
+        b.failed.connect(self._on_failed)
+
+    @property
+    def busy(self) -> bool:
+        return self.thread is not None
+
+    def start(self, job: Any, params: Any, workspace: Path, resume_dir: Path | None = None) -> None:
+        self.messages.clear()
+        self.drawn.clear()
+        self.bridge.expect_new_run()
+        self.thread = JobThread(job, params, workspace, self.bridge.sink, resume_dir=resume_dir)
+        self.thread.crashed.connect(self.messages.error)
+        self.thread.finished.connect(self._on_thread_end)
+        self.controls.set_running()
+        self.controls.bar.setValue(0)
+        self.controls.bar.setFormat("starting…")
+        self.thread.start()
+
+    def _on_started(self, e: ev.Started) -> None:
+        self.current_run = e.run_id
+        self.started.emit(e)
+
+    def _on_artifact(self, a: ev.Artifact) -> None:
+        view = self.views.get(a.kind)
+        if view is not None:
+            self.drawn.add(a.kind)
+            view(a)
+
+    def _on_finished(self, e: ev.Finished) -> None:
+        if self.messages.level != "warning":
+            self.messages.info(f"{ENDINGS.get(e.status, e.status)} ({e.run_id}).")
+        self.finished.emit(e)
+
+    def _on_failed(self, e: ev.Failed) -> None:
+        self.messages.error(f"Run failed: {e.message}", e.traceback)
+        self.finished.emit(e)
+
+    def _on_thread_end(self) -> None:
+        if self.thread is None:
+            return  # already wound up by shutdown
+        self.bridge.drain()  # the terminal event before letting go
+        self.curves.redraw()
+        self.thread = None
+        self.controls.set_idle()
+        self.controls.bar.setFormat("%p%")
+        self.controls.eta.setText("")
+        self.ended.emit()
+
+    def shutdown(self, wait_ms: int = 10000) -> None:
+        if self.thread is not None:
+            self.thread.control.cancel()
+            if self.thread.wait(wait_ms):
+                self._on_thread_end()

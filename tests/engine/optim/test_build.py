@@ -1,0 +1,69 @@
+"""The shared optimizer fields reach every training job, and build() stacks what they ask for."""
+
+import argparse
+import dataclasses
+
+import pytest
+import torch
+
+from engine import params as prm
+from engine.optim.accumulate import Accumulate
+from engine.optim.averaging import EMA, Lookahead
+from engine.optim.build import build, named
+from engine.optim.schedule import Schedule
+from engine.optim.updates import LayerAdaptation, Lazy, WeightDecay
+from engine.optim.wrapper import layers
+from engine.params import ParamError
+from engine.registry import training_jobs
+from engine.train.gan import GANParams, GANTask
+from engine.train.params import TrainBase
+from engine.train.vae import VAEParams
+
+FLAGS = ["--optimizer", "--accumulate", "--schedule", "--weight-decay", "--layer-adaptation", "--lookahead",
+         "--lazy", "--ema"]
+
+
+@pytest.mark.parametrize("name, job", sorted(training_jobs().items()))
+def test_every_training_job_has_the_optimizer_flags(name, job):
+    parser = argparse.ArgumentParser()
+    prm.add_arguments(parser, job.params)
+    flags = {a for action in parser._actions for a in action.option_strings}
+    assert set(FLAGS) <= flags, name
+    args = parser.parse_args(["--accumulate", "4", "--schedule", "1000:1", "--lookahead", "--ema", "0.99"]
+                             + (["--data", "digits"] if "--data" in flags else []))
+    p = prm.from_args(job.params, args)
+    assert (p.accumulate, p.schedule, p.lookahead, p.ema) == (4, "1000:1", True, 0.99)
+
+
+def test_models_keep_their_posts_base():
+    assert VAEParams().optimizer == "rmsprop" and TrainBase().optimizer == "adam"
+    task = GANTask(GANParams(), (2,), False, torch.device("cpu"))
+    assert task.opt_g.param_groups[0]["betas"] == (0.5, 0.999)
+    sgd = GANTask(GANParams(optimizer="sgd"), (2,), False, torch.device("cpu"))
+    assert isinstance(sgd.opt_d, torch.optim.SGD) and sgd.opt_d.param_groups[0]["momentum"] == 0.9
+
+
+def test_everything_on_stacks_in_the_documented_order():
+    m = torch.nn.Sequential(torch.nn.Embedding(10, 4), torch.nn.Linear(4, 2))
+    p = dataclasses.replace(TrainBase(), optimizer="rmsprop", accumulate=2, schedule="10:1", weight_decay=0.1,
+                            layer_adaptation=True, lookahead=True, lazy=True, ema=0.99)
+    opt = build(p, named(net=m))
+    kinds = [type(layer) for layer in layers(opt)]
+    assert kinds == [Accumulate, EMA, Lookahead, Schedule, LayerAdaptation, Lazy, WeightDecay, torch.optim.RMSprop]
+    rms = layers(opt)[-1].param_groups[0]
+    assert (rms["alpha"], rms["eps"]) == (0.9, 1e-7)  # Keras' constants
+    decay = layers(opt)[-2]
+    assert {id(q) for q in decay.chosen} == {id(m[0].weight), id(m[1].weight)}  # the bias is not decayed
+    assert [id(q) for q in layers(opt)[-3].chosen] == [id(m[0].weight)]  # lazy: the embedding only
+
+
+def test_adamw_decays_in_its_own_group_without_biases():
+    m = torch.nn.Linear(3, 2)
+    opt = build(dataclasses.replace(TrainBase(), optimizer="adamw"), m.named_parameters())
+    assert isinstance(opt, torch.optim.AdamW)
+    assert [(len(g["params"]), g["weight_decay"]) for g in opt.param_groups] == [(1, 0.01), (1, 0.0)]
+
+
+def test_a_bad_schedule_is_one_line():
+    with pytest.raises(ParamError, match="schedule"):
+        build(dataclasses.replace(TrainBase(), schedule="warmup"), torch.nn.Linear(2, 2).named_parameters())

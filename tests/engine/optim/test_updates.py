@@ -1,0 +1,93 @@
+"""Decoupled weight decay, layer adaptation and lazy rows (SEEDS.md §14.2, §14.5)."""
+
+import torch
+
+from engine.optim.updates import LayerAdaptation, Lazy, WeightDecay
+
+
+def linear(seed=0):
+    torch.manual_seed(seed)
+    return torch.nn.Linear(4, 3)
+
+
+def backward(model, seed=1):
+    g = torch.Generator().manual_seed(seed)
+    x, y = torch.randn(16, 4, generator=g), torch.randn(16, 3, generator=g)
+    model.zero_grad()
+    torch.nn.functional.mse_loss(model(x), y).backward()
+
+
+def test_weight_decay_is_gamma_lambda_theta_beside_the_step():
+    m = linear()
+    w0, b0 = m.weight.detach().clone(), m.bias.detach().clone()
+    opt = WeightDecay(torch.optim.SGD(m.parameters(), lr=0.1), 0.01, dict(map(reversed, m.named_parameters())),
+                      exclude=("bias",))
+    backward(m)
+    gw, gb = m.weight.grad.clone(), m.bias.grad.clone()
+    opt.step()
+    torch.testing.assert_close(m.weight.detach(), w0 - 0.1 * gw - 0.1 * 0.01 * w0)
+    torch.testing.assert_close(m.bias.detach(), b0 - 0.1 * gb)  # excluded by name
+
+
+def test_adam_with_weight_decay_is_torch_adamw():
+    a, b = linear(), linear()
+    wrapped = WeightDecay(torch.optim.Adam(a.parameters(), lr=0.01), 0.05)
+    reference = torch.optim.AdamW(b.parameters(), lr=0.01, weight_decay=0.05)
+    for s in range(6):
+        backward(a, s)
+        wrapped.step()
+        backward(b, s)
+        reference.step()
+    for p, q in zip(a.parameters(), b.parameters()):
+        torch.testing.assert_close(p, q, rtol=1e-6, atol=1e-7)
+
+
+def test_layer_adaptation_step_norm_is_gamma_theta_norm():
+    m = linear()
+    names = dict(map(reversed, m.named_parameters()))
+    opt = LayerAdaptation(torch.optim.Adam(m.parameters(), lr=0.003), names, exclude=("bias",))
+    plain = linear()
+    ref = torch.optim.Adam(plain.parameters(), lr=0.003)
+    for s in range(4):
+        w0, b0 = m.weight.detach().clone(), m.bias.detach().clone()
+        backward(m, s)
+        opt.step()
+        step = (m.weight.detach() - w0).norm()
+        torch.testing.assert_close(step, 0.003 * w0.norm(), rtol=1e-5, atol=0)
+        backward(plain, s)
+        ref.step()
+        torch.testing.assert_close(m.bias.detach(), plain.bias.detach())  # excluded: plain Adam's step
+        plain.weight.data.copy_(m.weight.detach())  # the same weights, so the same gradients next step
+
+
+def test_layer_adaptation_ratio_is_one_for_zero_weights():
+    w = torch.zeros(5, requires_grad=True)
+    opt = LayerAdaptation(torch.optim.SGD([w], lr=0.1))
+    w.grad = torch.arange(5.0)
+    opt.step()
+    torch.testing.assert_close(w.detach(), -0.1 * torch.arange(5.0))
+
+
+def test_lazy_rows_without_gradient_stay_and_moments_still_move():
+    torch.manual_seed(0)
+    emb, ref = torch.nn.Embedding(6, 3), torch.nn.Embedding(6, 3)
+    ref.load_state_dict(emb.state_dict())
+    opt = Lazy(torch.optim.Adam(emb.parameters(), lr=0.1), {emb.weight: "embed.weight"})
+    plain = torch.optim.Adam(ref.parameters(), lr=0.1)
+    batches = [torch.tensor([0, 1, 2]), torch.tensor([3, 4]), torch.tensor([0, 5])]
+    for i, ids in enumerate(batches):
+        before = emb.weight.detach().clone()
+        moments = {k: v.clone() for k, v in opt.state[emb.weight].items()}
+        for m, o in [(emb, opt), (ref, plain)]:
+            o.zero_grad()
+            m(ids).pow(2).sum().backward()
+            o.step()
+        absent = torch.ones(6, dtype=torch.bool)
+        absent[ids] = False
+        assert torch.equal(emb.weight.detach()[absent], before[absent])
+        assert not torch.equal(emb.weight.detach()[~absent], before[~absent])
+        if i:  # Adam's moments of absent rows still decay: m ← β₁m, v ← β₂v
+            state = opt.state[emb.weight]
+            torch.testing.assert_close(state["exp_avg"][absent], 0.9 * moments["exp_avg"][absent])
+            torch.testing.assert_close(state["exp_avg_sq"][absent], 0.999 * moments["exp_avg_sq"][absent])
+            assert not torch.equal(ref.weight.detach()[absent], before[absent])  # without Lazy they would move
