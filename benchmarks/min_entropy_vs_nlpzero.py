@@ -18,6 +18,7 @@ benchmark only.  It imports ``collections.Iterable``, gone since Python 3.10: th
 child process below puts the alias back before importing it.
 
     python benchmarks/min_entropy_vs_nlpzero.py [--chars 1,10] [--repeats 3] [--nlp-zero-python PY]
+    python benchmarks/min_entropy_vs_nlpzero.py --corpus novel.txt --nlp-zero-python PY
 """
 
 from __future__ import annotations
@@ -99,14 +100,22 @@ def main() -> None:
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--chars", default="1,10", help="corpus sizes in millions of characters, comma-separated")
+    ap.add_argument("--corpus", help="measure this text file (one document a line) instead of generated ones")
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--nlp-zero-python", default=sys.executable, help="a Python that has nlp-zero 0.1.6")
     args = ap.parse_args()
+    probe = [args.nlp_zero_python, "-c",
+             "import importlib.util, sys; sys.exit(not importlib.util.find_spec('nlp_zero'))"]
+    if subprocess.run(probe).returncode:
+        print(f"skipped: {args.nlp_zero_python} has no nlp-zero (install its sdist in a separate venv and pass "
+              "--nlp-zero-python, see this script's docstring)")
+        return
     folder = Path(tempfile.mkdtemp())
     sides = {"ours": (sys.executable, OURS), "nlp-zero": (args.nlp_zero_python, NLP_ZERO)}
     print("generated corpus; one thread per side, each in a fresh process; best of", args.repeats)
-    for millions in (float(s) for s in args.chars.split(",")):
-        path = generator.write(folder / f"corpus-{millions:g}M.txt", characters=int(millions * 1e6))
+    paths = [Path(args.corpus)] if args.corpus else \
+        [generator.write(folder / f"corpus-{m}M.txt", characters=int(float(m) * 1e6)) for m in args.chars.split(",")]
+    for path in paths:
         best: dict[str, dict] = {}
         for r in range(args.repeats):
             for name in (list(sides) if r % 2 == 0 else list(sides)[::-1]):  # alternate who goes first
@@ -118,7 +127,8 @@ def main() -> None:
         lexicons = {name: json.loads((folder / f"{name}.json").read_text(encoding="utf-8")) for name in sides}
         jaccard, equal = agreement(lexicons["ours"], lexicons["nlp-zero"])
         o, z = best["ours"], best["nlp-zero"]
-        print(f"{millions:g} M characters ({path.stat().st_size / 1e6:.1f} MB):")
+        chars = len(path.read_text(encoding="utf-8"))
+        print(f"{path.name}: {chars / 1e6:.2f} M characters ({path.stat().st_size / 1e6:.1f} MB):")
         for name, r in best.items():
             print(f"  {name:9s} find {r['find_s']:7.2f} s | segment {r['segment_s']:7.2f} s | "
                   f"total {r['total_s']:7.2f} s (CPU {r['cpu_s']:7.2f} s) | peak {r['peak_mb']:6.0f} MB | "

@@ -1,9 +1,11 @@
 """Jobs: the one way work runs, from the GUI, the command line or a test.
 
 A :class:`Job` pairs a params dataclass with a function ``run(params, ctx)``.
-:func:`execute` creates (or reopens) the run folder, wires the sinks, calls the
-function, and turns its ending — normal, stopped early, cancelled, or an
-exception — into exactly one terminal event and a status on disk.
+:func:`execute` checks the params and the data (the job's ``precheck``, before
+any folder exists, so a refused input leaves nothing behind), creates (or
+reopens and locks) the run folder, wires the sinks, calls the function, and
+turns its ending — normal, stopped early, cancelled, or an exception — into
+exactly one terminal event and a status on disk.
 """
 
 from __future__ import annotations
@@ -139,7 +141,8 @@ def execute(job: Job, params: Any, workspace: Path | str, sinks: Iterable[ev.Sin
                 f"from (an interrupted epoch, trained again now)")
     try:
         summary = dict(job.run(params, ctx) or {})
-        status = "stopped" if control.stop_requested else "completed"
+        # a cancel that came while the job was stopping (a second Ctrl-C) is what the user asked last
+        status = "cancelled" if control.cancel_requested else "stopped" if control.stop_requested else "completed"
         ctx.emit(ev.Finished(run_id, ctx.step, status, summary))
         return Outcome(status, store.path, summary)
     except Cancelled:

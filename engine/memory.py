@@ -139,7 +139,12 @@ def training_bytes(make_task: Callable[[Any], Any], batch: int, sample_shape: It
     import torch
 
     shape = tuple(int(s) for s in sample_shape)
-    task, modules = _build_on_meta(make_task)
+    try:
+        task, modules = _build_on_meta(make_task)
+    except UserError:
+        raise  # the task refuses the shape itself (images too small for its convolutions)
+    except Exception:  # noqa: BLE001 - a model the meta device cannot build: no estimate, no refusal
+        return TrainingEstimate(0, 0)
     seen = [0]
 
     def count(_module: Any, _inputs: Any, output: Any) -> None:

@@ -325,11 +325,16 @@ class RunStore:
         return self.checkpoint_path(name).is_file()
 
     def save_checkpoint(self, name: str, state: dict[str, Any]) -> Path:
+        """Serialised in memory first: torch's own file writer reports a full disk as a bare
+        RuntimeError, the atomic writer as one line."""
+        import io
+
         import torch
 
+        buf = io.BytesIO()
+        torch.save(state, buf)
         path = self.checkpoint_path(name)
-        with atomic_path(path) as tmp:
-            torch.save(state, tmp)
+        write_bytes(path, buf.getbuffer())
         return path
 
     def load_checkpoint(self, name: str, map_location: Any = "cpu") -> dict[str, Any]:

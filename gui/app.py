@@ -13,6 +13,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from engine import devices
+from gui.fonts import register_cjk_font
 
 
 def configure_pyqtgraph(app: QApplication) -> None:
@@ -27,6 +28,7 @@ def create_app(argv: list[str] | None = None) -> QApplication:
     app = QApplication.instance() or QApplication(argv or sys.argv)
     app.setApplicationName("Kexue Workbench")
     app.setOrganizationName("kexue")
+    register_cjk_font()  # Chinese renders on machines without CJK fonts
     configure_pyqtgraph(app)
     devices.warm_up()
     settle_memory()
@@ -109,10 +111,13 @@ def install_error_hooks() -> None:
 
 
 def run_gui(argv: list[str] | None = None) -> int:
+    from gui import process_runner
     from gui.main_window import MainWindow
 
     app = create_app(argv)
     install_error_hooks()
+    process_runner.start_workers()  # jobs train in a worker process; its first one imports torch now
+    app.aboutToQuit.connect(process_runner.stop_workers)
     window = MainWindow()
     settle_memory()  # the window's objects too
     window.show()

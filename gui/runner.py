@@ -167,24 +167,29 @@ class TaskRunner(QObject):
 
 
 class JobThread(QThread):
-    """Runs :func:`engine.jobs.execute` off the GUI thread; its events go to ``sink``."""
+    """Runs :func:`engine.jobs.execute` off the GUI thread; its events go to ``sink``.
+
+    ``execute`` is that function or one of its shape (gui.process_runner runs the job in a
+    worker process and this thread only carries its events)."""
 
     outcome = Signal(object)  # engine.jobs.Outcome
     crashed = Signal(str, str)  # message, traceback: the run could not even start
 
     def __init__(self, job: jobs.Job, params: Any, workspace: Path, sink: Sink,
-                 resume_dir: Path | None = None) -> None:
+                 resume_dir: Path | None = None, execute: Callable[..., jobs.Outcome] = jobs.execute) -> None:
         super().__init__()
         self.job, self.params, self.workspace, self.sink = job, params, workspace, sink
         self.resume_dir = resume_dir
+        self.execute = execute
         self.control = RunControl()
         _THREADS.add(self)
 
     def run(self) -> None:
         try:
-            out = jobs.execute(self.job, self.params, self.workspace, [self.sink], self.control,
+            out = self.execute(self.job, self.params, self.workspace, [self.sink], self.control,
                                resume_dir=self.resume_dir)
         except BaseException as exc:  # noqa: BLE001 - workspace unusable, checkpoint unreadable …
-            self.crashed.emit(one_line(exc), traceback.format_exc())
+            # an error raised in a worker process carries that process's traceback
+            self.crashed.emit(one_line(exc), getattr(exc, "details", "") or traceback.format_exc())
             return
         self.outcome.emit(out)

@@ -10,7 +10,8 @@ from engine.jobs import default_workspace
 
 
 def store() -> QSettings:
-    return QSettings("kexue", "workbench")
+    """The workbench's settings: an INI file in the user's config folder (tests point it elsewhere)."""
+    return QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, "kexue", "workbench")
 
 
 def last_folder(key: str) -> str:

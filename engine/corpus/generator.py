@@ -24,7 +24,9 @@ def vocabulary(rng: np.random.Generator, size: int = 50_000, chars: int = 5_000)
     char_p /= char_p.sum()
     alphabet = np.array([chr(CJK_FIRST + i) for i in rng.permutation(chars)])
     lengths = rng.choice([1, 2, 3, 4], size=size, p=[0.45, 0.45, 0.07, 0.03])
-    words = {"".join(alphabet[rng.choice(chars, n, p=char_p)]) for n in lengths}
+    drawn = alphabet[rng.choice(chars, int(lengths.sum()), p=char_p)].tolist()  # one draw for all the words
+    ends = np.cumsum(lengths).tolist()
+    words = {"".join(drawn[end - n:end]) for n, end in zip(lengths.tolist(), ends)}
     return np.array(sorted(words, key=lambda w: (len(w), w)))[rng.permutation(len(words))]
 
 

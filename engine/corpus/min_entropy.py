@@ -28,9 +28,9 @@ Python ≥ 3.10 and is needed only in part; the two pieces follow its code:
   to each piece, otherwise it stays.  A piece the lexicon lacks scores
   ln 0 := −100, as nlp-zero's ``log``, so w stays.
 
-The counting and cutting are vectorised with numpy over blocks of about a
-million characters (characters outside the kept classes are zeros that no pair
-crosses); the corpus is held once, as 16-bit character codes (every kept
+The counting and cutting are vectorised with numpy over blocks of a quarter of
+a million characters (characters outside the kept classes are zeros that no
+pair crosses); the corpus is held once, as 16-bit character codes (every kept
 character is below U+9FA6), for the second pass.
 """
 
@@ -243,7 +243,7 @@ def _fragments(blocks: list[np.ndarray], strong: np.ndarray, ctx: TaskContext) -
         at, keys = _pair_keys(codes)
         pos = np.minimum(np.searchsorted(strong, keys), len(strong) - 1)
         joined = strong[pos] == keys if len(strong) else np.zeros(len(keys), bool)
-        cut = at[~joined] + 1  # a 0 goes in before each of these characters
+        cut = at[~joined] + 1  # a line break goes in before each of these characters
         wide = np.insert(np.where(codes == 0, 0x0A, codes).astype(np.uint32), cut, 0x0A)
         out.update(filter(None, wide.tobytes().decode("utf-32-le").split("\n")))
     return out

@@ -272,7 +272,8 @@ def documents(source: Path | str, kind: str = "auto", notes: Notes | None = None
         return
     if kind in ("json", "jsonl"):
         records = found = 0
-        for records, obj in _json_records(path, notes):
+        for index, obj in _json_records(path, notes):
+            records = index
             doc = _record_document(obj)
             if doc is not None:
                 found += 1
@@ -282,13 +283,22 @@ def documents(source: Path | str, kind: str = "auto", notes: Notes | None = None
                               f"'question', 'text' or 'content' field")
         return
     if kind == "triples":
-        for number, row in enumerate(csv.reader(text_lines(path, notes)), 1):
+        rows = csv.reader(text_lines(path, notes))
+        number = 0
+        while True:
+            number += 1
+            try:
+                row = next(rows)
+            except StopIteration:
+                return
+            except csv.Error as exc:  # a stray carriage return, a NUL: the reader goes on after it
+                notes.add(f"{path.name}, row {number}: not CSV ({exc}); skipped")
+                continue
             if len(row) < 3:
                 if row:
                     notes.add(f"{path.name}, row {number}: {len(row)} field(s), not a triple; skipped")
                 continue
             yield Document(row[2], row[1])
-        return
     raise CorpusError(f"unknown corpus kind {kind!r}; choose one of {', '.join(KINDS)}")
 
 

@@ -23,8 +23,7 @@ import numpy as np
 import torch
 
 from engine import memory
-from engine.data import DataError
-from engine.data import idx
+from engine.data import DataError, idx
 
 BUILTIN = ("digits", "mnist")
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff")
@@ -75,7 +74,7 @@ def _layout(shape: tuple[int, ...], name: str) -> tuple[int, tuple[int, int, int
 
 
 def _check_dtype(dtype: np.dtype, name: str) -> None:
-    if dtype == object:
+    if dtype.kind == "O":
         raise DataError(f"{name}: images have mixed sizes; resize them to one size first")
     if np.issubdtype(dtype, np.complexfloating):
         raise DataError(f"{name}: image values are complex numbers ({dtype}); give real-valued images")

@@ -23,7 +23,7 @@ import numpy as np
 from engine.graph import GraphInputError
 from engine.graph.data import Graph, Vectors
 from engine.graph.flow import Flow, compute_flow
-from engine.graph.infomap_runner import IN_PROCESS_LINKS, InfomapOptions, Worker, submit
+from engine.graph.infomap_runner import InfomapOptions, submit
 from engine.graph.knn import knn_graph
 from engine.graph.mapequation import Codelength, codelength, one_module
 from engine.graph.tree import ModuleTree, build_tree
@@ -65,7 +65,6 @@ def cluster(data: Vectors | Graph, method: str = "infomap", k: int = 40, min_sim
         raise GraphInputError("K-means needs vectors; this input is a graph")
     options = InfomapOptions(directed, levels == "two", teleport, trials, seed)
     seconds: dict[str, float] = {}
-    worker = Worker() if vectors is not None and len(vectors) * k > IN_PROCESS_LINKS else None
     pending = None
     try:
         t0 = time.perf_counter()
@@ -80,13 +79,11 @@ def cluster(data: Vectors | Graph, method: str = "infomap", k: int = 40, min_sim
         else:  # the package only evaluates this partition
             paths = _other(method, graph, vectors, seed)
             options = InfomapOptions(directed, True, teleport, 1, seed)
-        pending, worker = submit(graph.n, graph.links(), options, ctx, worker, initial=paths), None
+        pending = submit(graph.n, graph.links(directed), options, ctx, initial=paths)
         flow = compute_flow(graph, directed, teleport)  # ours, while a worker searches
         outcome = pending.result(ctx)
         seconds["clustering"] = time.perf_counter() - t0
     except BaseException:  # Cancel or an error: no worker process is left behind
-        if worker is not None:
-            worker.close()
         if pending is not None:
             pending.cancel()
         raise

@@ -51,6 +51,16 @@ class Graph:
     def num_links(self) -> int:
         return len(self.source)
 
-    def links(self) -> np.ndarray:
-        """(m, 3) float64 rows of source, target, weight — what the ``infomap`` package takes."""
-        return np.column_stack([self.source, self.target, self.weight]).astype(np.float64)
+    def one_way(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The links as one-way links: an undirected graph's edges each way (a self-link once)."""
+        s, t, w = self.source, self.target, self.weight
+        if self.directed:
+            return s, t, w
+        loop = s == t
+        return np.concatenate([s, t[~loop]]), np.concatenate([t, s[~loop]]), np.concatenate([w, w[~loop]])
+
+    def links(self, directed_flow: bool = False) -> np.ndarray:
+        """(m, 3) float64 rows of source, target, weight — what the ``infomap`` package takes;
+        for a directed flow, an undirected graph's edges go both ways."""
+        s, t, w = self.one_way() if directed_flow else (self.source, self.target, self.weight)
+        return np.column_stack([s, t, w]).astype(np.float64)

@@ -54,11 +54,7 @@ def compute_flow(graph: Graph, directed: bool = True, teleport: float = 0.15, re
                  to_nodes: bool = False) -> Flow:
     if not directed:
         return _undirected(graph)
-    s, t, w = graph.source, graph.target, graph.weight
-    if not graph.directed:  # an undirected edge is a link each way
-        loop = s == t
-        s, t, w = np.concatenate([s, t[~loop]]), np.concatenate([t, s[~loop]]), np.concatenate([w, w[~loop]])
-    return _directed(graph.n, s, t, w, teleport, recorded, to_nodes)
+    return _directed(graph.n, *graph.one_way(), teleport, recorded, to_nodes)
 
 
 def _undirected(graph: Graph) -> Flow:

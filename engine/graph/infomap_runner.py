@@ -1,22 +1,20 @@
 """Calls the ``infomap`` package, behind our own interface (its 2.x API is moving: ``Result``
 replaces ``Infomap.codelength``; the GPL package stays swappable).
 
-The package's ``run`` holds the GIL for its whole search, so in the GUI's worker thread it
-would freeze the window, and Cancel could not be answered until it returned.  Small
-graphs (≤ ``IN_PROCESS_LINKS``, well under a second) run in process; larger ones in a
-spawned worker process, which Cancel terminates at once.  :class:`Worker` can be started
-early (while the kNN graph is built) so its start-up is hidden.
+The package's ``run`` holds the GIL for its whole search.  Small graphs (≤
+``IN_PROCESS_LINKS`` links, well under a second) run in process; larger ones in a
+spawned :class:`~engine.graph.worker.Worker`, which Cancel terminates at once, while the
+caller computes its own flow.
 """
 
 from __future__ import annotations
 
-import multiprocessing as mp
-import time
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 
-from engine.graph import GraphInputError
+from engine.graph.worker import Worker
 from engine.tasks import TaskContext
 
 IN_PROCESS_LINKS = 200_000
@@ -43,8 +41,8 @@ class InfomapOutcome:
     levels: int
 
 
-def run_infomap(n: int, links: np.ndarray, options: InfomapOptions,
-                initial: np.ndarray | None = None) -> InfomapOutcome:
+def run_infomap(n: int, links: np.ndarray, options: InfomapOptions, initial: np.ndarray | None = None,
+                report: Callable[..., None] | None = None) -> InfomapOutcome:
     """The package on nodes 0…n-1 (all of them, linked or not) and ``links`` rows (s, t, w).
     With ``initial`` (n,) module ids, the partition is only evaluated, not searched."""
     import infomap
@@ -66,60 +64,6 @@ def run_infomap(n: int, links: np.ndarray, options: InfomapOptions,
                           float(result.one_level_codelength), int(result.num_levels))
 
 
-def _serve(conn) -> None:
-    import infomap  # noqa: F401 - loaded while the parent builds the graph
-
-    try:
-        args = conn.recv()
-    except EOFError:
-        return
-    try:
-        conn.send(("ok", run_infomap(*args)))
-    except Exception as exc:  # noqa: BLE001 - handed to the parent as its message
-        conn.send(("error", f"{type(exc).__name__}: {exc}"))
-
-
-class Worker:
-    """One spawned process that runs the package once: :meth:`send` the job, do other work,
-    then :meth:`wait` for it (answering Cancel while waiting)."""
-
-    def __init__(self) -> None:
-        ctx = mp.get_context("spawn")
-        self._conn, child = ctx.Pipe()
-        self._process = ctx.Process(target=_serve, args=(child,), daemon=True)
-        self._process.start()
-        child.close()
-        self._sent = 0.0
-
-    def send(self, n: int, links: np.ndarray, options: InfomapOptions, initial: np.ndarray | None = None) -> None:
-        self._sent = time.monotonic()
-        try:
-            self._conn.send((n, links, options, initial))
-        except BaseException:
-            self.close()
-            raise
-
-    def wait(self, ctx: TaskContext) -> InfomapOutcome:
-        try:
-            while not self._conn.poll(0.1):
-                ctx.checkpoint()
-                if not self._process.is_alive():
-                    raise GraphInputError("InfoMap's worker process ended without a result (out of memory?)")
-                ctx.progress(0, None, f"InfoMap searching … {time.monotonic() - self._sent:.0f} s")
-            status, value = self._conn.recv()
-        finally:
-            self.close()
-        if status == "error":
-            raise GraphInputError(f"InfoMap failed: {value}")
-        return value
-
-    def close(self) -> None:
-        if self._process.is_alive():
-            self._process.terminate()
-        self._process.join()
-        self._conn.close()
-
-
 class Pending:
     """A partition being found: already done (in process) or in a worker."""
 
@@ -129,7 +73,7 @@ class Pending:
     def result(self, ctx: TaskContext) -> InfomapOutcome:
         if self._outcome is None:
             assert self._worker is not None
-            self._outcome = self._worker.wait(ctx)
+            self._outcome = self._worker.wait(ctx, "InfoMap")
         return self._outcome
 
     def cancel(self) -> None:
@@ -137,15 +81,13 @@ class Pending:
             self._worker.close()
 
 
-def submit(n: int, links: np.ndarray, options: InfomapOptions, ctx: TaskContext, worker: Worker | None = None,
+def submit(n: int, links: np.ndarray, options: InfomapOptions, ctx: TaskContext,
            initial: np.ndarray | None = None) -> Pending:
-    """Run in process for small graphs, else hand the job to ``worker`` (one is started if not
-    given) and return at once."""
+    """Run in process for small graphs; else start a worker with the job and return at once
+    (the caller computes meanwhile, then asks :meth:`Pending.result`)."""
+    ctx.checkpoint()
     if len(links) <= IN_PROCESS_LINKS:
-        if worker is not None:
-            worker.close()
-        ctx.checkpoint()
         return Pending(run_infomap(n, links, options, initial))
-    worker = worker or Worker()
-    worker.send(n, links, options, initial)
+    worker = Worker(preload=("infomap",))
+    worker.send(run_infomap, n, links, options, initial)
     return Pending(worker=worker)

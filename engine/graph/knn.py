@@ -3,17 +3,20 @@ item's top-k neighbours by cosine (k = 40), kept while the cosine is ≥ 0.5, as
 links u → v weighted by the cosine.  His loop asks gensim's ``most_similar(u, topn=40)``
 one word at a time; here whole blocks of rows go through one matrix product.
 
-* ``exact`` (up to ``EXACT_LIMIT`` items): brute force in torch, a block of rows against
-  all rows, ``topk`` per row, the item itself excluded by index (so duplicates still
-  find each other).  Blocks are sized to ~64 MiB of similarities.
+* ``exact`` (up to ``EXACT_LIMIT`` items): brute force in torch by square tiles of the
+  similarity matrix (~64 MiB each), each computed once for both of its halves, the item
+  itself excluded by index (so duplicates still find each other).
 * ``faiss-hnsw`` (above): an HNSW index on inner products of the unit vectors (faiss).
   faiss rather than pynndescent because it compiles nothing at run time (pynndescent's
   numba start-up costs tens of seconds), its memory is predictable, and it adds and
-  searches in chunks, so progress and Cancel work between chunks; pynndescent builds
-  in one opaque call.  HNSW recall at efSearch ≥ 2k is above 0.99 on such data.
+  searches in chunks, so progress is reported between chunks; pynndescent builds in one
+  opaque call.  It runs in a worker process (Cancel ends it at once; and faiss must not
+  share a process with the ``infomap`` package, see :mod:`engine.graph.worker`).
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
@@ -50,54 +53,118 @@ def knn_graph(vectors: Vectors, k: int = 40, min_sim: float = 0.5, method: str =
     method = choose_method(n, method)
     unit = vectors.unit()
     kk = min(k, n - 1)
-    search = _exact if method == "exact" else _hnsw
-    sims, idx = search(unit, kk, ctx)
-    keep = (sims >= min_sim) & (idx >= 0)
-    rows = np.broadcast_to(np.arange(n)[:, None], idx.shape)
-    return Graph(list(vectors.names), rows[keep].astype(np.int64), idx[keep].astype(np.int64),
-                 sims[keep].astype(np.float64), True, vectors.labels, method)
+    if method == "exact":
+        rows, cols, sims = _exact(unit, kk, min_sim, ctx)
+    else:
+        sim, idx = _hnsw(unit, kk, ctx)
+        keep = (sim >= min_sim) & (idx >= 0)
+        rows, cols, sims = np.broadcast_to(np.arange(n)[:, None], idx.shape)[keep], idx[keep], sim[keep]
+    order = np.lexsort((-sims, rows))  # each item's links, most similar first
+    return Graph(list(vectors.names), rows[order].astype(np.int64), cols[order].astype(np.int64),
+                 sims[order].astype(np.float64), True, vectors.labels, method)
 
 
-def _exact(unit: np.ndarray, k: int, ctx: TaskContext) -> tuple[np.ndarray, np.ndarray]:
+def _exact(unit: np.ndarray, k: int, min_sim: float, ctx: TaskContext) -> tuple[np.ndarray, ...]:
+    """Rows, columns and cosines of the kept links, by square tiles of the similarity matrix.
+
+    The matrix is symmetric, so each tile above the diagonal is computed once and read both
+    ways (half the multiplications).  From a tile each row keeps its entries ≥ ``min_sim``,
+    or its k best when it has more (a row's global top-k is among its tiles' top-k's); once
+    all tiles of a row are seen, the row keeps the best k of what it collected.  Most pairs
+    of a word-vector graph are far below 0.5, so few rows need a ``topk`` at all."""
     import torch
 
     n = len(unit)
     x = torch.from_numpy(np.ascontiguousarray(unit))
-    block = max(1, min(n, BLOCK_BYTES // (4 * n)))
-    sims = np.empty((n, k), np.float32)
-    idx = np.empty((n, k), np.int64)
+    tile = max(1, min(n, int(math.sqrt(BLOCK_BYTES // 4))))
+    starts = list(range(0, n, tile))
+    pending: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    done: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    total, tiles = len(starts) * (len(starts) + 1) // 2, 0
     with torch.no_grad():
-        for start in range(0, n, block):
-            ctx.checkpoint()
-            end = min(n, start + block)
-            s = x[start:end] @ x.T
-            s[torch.arange(end - start), torch.arange(start, end)] = -float("inf")
-            v, i = torch.topk(s, k, dim=1)
-            sims[start:end], idx[start:end] = v.numpy(), i.numpy()
-            ctx.progress(end, n, f"neighbours of {end:,} / {n:,} items (exact)")
-    return sims, idx
+        for a, i0 in enumerate(starts):
+            i1 = min(n, i0 + tile)
+            for j0 in starts[a:]:
+                ctx.checkpoint()
+                j1 = min(n, j0 + tile)
+                s = x[i0:i1] @ x[j0:j1].T
+                if i0 == j0:
+                    s.fill_diagonal_(-float("inf"))
+                pending += _from_tile(s, i0, j0, k, min_sim, both=i0 != j0)
+                tiles += 1
+                ctx.progress(tiles, total, f"similarities: tile {tiles:,} / {total:,} (exact)")
+            r, c, v = (np.concatenate(p) for p in zip(*pending))
+            finished = r < i1
+            done.append(_best(r[finished], c[finished], v[finished], k))
+            rest = (r[~finished], c[~finished], v[~finished])
+            if len(rest[0]) > 4 * k * (n - i1):  # dense data: keep the memory bounded
+                rest = _best(*rest, k)
+            pending = [rest]
+    return tuple(np.concatenate(p) for p in zip(*done))
+
+
+def _from_tile(s, i0: int, j0: int, k: int, min_sim: float, both: bool) -> list[tuple[np.ndarray, ...]]:
+    """What a tile gives its rows (and, when ``both``, its columns as rows of their own)."""
+    import torch
+
+    a = s.numpy()
+    above = a >= min_sim
+    out = []
+    sides = [(np.count_nonzero(above, axis=1) > k, 0)] + ([(np.count_nonzero(above, axis=0) > k, 1)] if both else [])
+    flat = np.flatnonzero(above)
+    ri, cj = np.divmod(flat, a.shape[1])
+    values = a.ravel()[flat]
+    for dense, axis in sides:
+        own, other = (ri, cj) if axis == 0 else (cj, ri)
+        light = ~dense[own]
+        base_own, base_other = (i0, j0) if axis == 0 else (j0, i0)
+        out.append((own[light] + base_own, other[light] + base_other, values[light]))
+        heavy = np.flatnonzero(dense)
+        if len(heavy):
+            block = s[torch.from_numpy(heavy)] if axis == 0 else s[:, torch.from_numpy(heavy)].T
+            v, i = torch.topk(block, k, dim=1)
+            out.append((np.repeat(heavy + base_own, k), i.numpy().ravel() + base_other, v.numpy().ravel()))
+    return out
+
+
+def _best(r: np.ndarray, c: np.ndarray, v: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each row's k highest entries (all of them where it has at most k)."""
+    order = np.argsort(r * 4.0 + (1.0 - v))  # by row, then most similar first (cosines lie in [-1, 1])
+    r, c, v = r[order], c[order], v[order]
+    first = np.r_[0, np.flatnonzero(np.diff(r)) + 1]
+    rank = np.arange(len(r)) - np.repeat(first, np.diff(np.r_[first, len(r)]))
+    keep = rank < k
+    return r[keep], c[keep], v[keep]
 
 
 def _hnsw(unit: np.ndarray, k: int, ctx: TaskContext) -> tuple[np.ndarray, np.ndarray]:
+    """In a worker process: faiss and the ``infomap`` package must not share one (see worker)."""
+    from engine.graph.worker import Worker
+
+    worker = Worker(preload=("faiss",))
+    worker.send(hnsw_search, np.ascontiguousarray(unit, np.float32), k)
+    return worker.wait(ctx, "HNSW index")
+
+
+def hnsw_search(unit: np.ndarray, k: int, report=None) -> tuple[np.ndarray, np.ndarray]:
+    """The k nearest other rows of each row by inner product, added and searched in chunks."""
     import faiss
 
+    report = report or (lambda *_: None)
     n, d = unit.shape
     index = faiss.IndexHNSWFlat(d, HNSW_M, faiss.METRIC_INNER_PRODUCT)
     index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
-    unit = np.ascontiguousarray(unit, np.float32)
     for start in range(0, n, CHUNK):
-        ctx.checkpoint()
         index.add(unit[start:start + CHUNK])
-        ctx.progress(min(n, start + CHUNK), 2 * n, f"indexing {min(n, start + CHUNK):,} / {n:,} items (HNSW)")
+        report(min(n, start + CHUNK), 2 * n, f"indexing {min(n, start + CHUNK):,} / {n:,} items (HNSW)")
     index.hnsw.efSearch = max(128, 2 * k)
     sims = np.empty((n, k), np.float32)
     idx = np.empty((n, k), np.int64)
     for start in range(0, n, CHUNK):
-        ctx.checkpoint()
         end = min(n, start + CHUNK)
         v, i = index.search(unit[start:end], k + 1)
         sims[start:end], idx[start:end] = _drop_self(v, i, np.arange(start, end), k)
-        ctx.progress(n + end, 2 * n, f"neighbours of {end:,} / {n:,} items (HNSW)")
+        report(n + end, 2 * n, f"neighbours of {end:,} / {n:,} items (HNSW)")
     return sims, idx
 
 

@@ -260,7 +260,8 @@ def read_graphml(path: Path) -> Graph:
 def _check_weights(weight: np.ndarray, origin: str) -> None:
     bad = np.flatnonzero(~np.isfinite(weight) | (weight < 0))
     if len(bad):
-        raise GraphInputError(f"{origin}: link {bad[0] + 1} has weight {weight[bad[0]]}; weights must be ≥ 0 and finite")
+        raise GraphInputError(f"{origin}: link {bad[0] + 1} has weight {weight[bad[0]]}; "
+                              "weights must be ≥ 0 and finite")
 
 
 # -- sniffing ----------------------------------------------------------------------------

@@ -193,9 +193,9 @@ class HSICResult:
                 "pearson": self.pearson, "permutations": int(self.null.size)}
 
 
-def test(x: np.ndarray, y: np.ndarray, sigma: float = 1.0, bandwidth: str = "fixed", estimator: str = "biased",
-         permutations: int = 1000, seed: int = 0, ctx: TaskContext | None = None,
-         device: str = "cpu") -> HSICResult:
+def independence_test(x: np.ndarray, y: np.ndarray, sigma: float = 1.0, bandwidth: str = "fixed",
+                      estimator: str = "biased", permutations: int = 1000, seed: int = 0,
+                      ctx: TaskContext | None = None, device: str = "cpu") -> HSICResult:
     """HSIC of x and y with its permutation null, p-value and gamma approximation."""
     ctx = ctx or TaskContext()
     x, y = _paired(x, y)
@@ -275,8 +275,8 @@ def run(p: HSICParams, ctx: TaskContext | None = None) -> HSICResult:
     cols = tables.select(df, [p.x, p.y], p.table, min_rows=4)
     if cols.dropped:
         ctx.warn(f"{p.table}: {cols.dropped} row(s) with a missing value left out")
-    return test(cols.values[:, 0], cols.values[:, 1], p.sigma, p.bandwidth, p.estimator, p.permutations,
-                p.seed, ctx)
+    return independence_test(cols.values[:, 0], cols.values[:, 1], p.sigma, p.bandwidth, p.estimator,
+                             p.permutations, p.seed, ctx)
 
 
 def permuted_cross(tx: "torch.Tensor", ty: "torch.Tensor", sx: float, sy: float, permutations: int, seed: int,
@@ -289,7 +289,9 @@ def permuted_cross(tx: "torch.Tensor", ty: "torch.Tensor", sx: float, sy: float,
     n = tx.shape[0]
     generator = torch.Generator().manual_seed(seed)
     perms = (torch.randperm(n, generator=generator) for _ in range(permutations))
-    gx, gy = pivoted_cholesky(tx, sx), pivoted_cholesky(ty, sy)
+    if permutations == 0:
+        return
+    gx, gy = pivoted_cholesky(tx, sx, MAX_RANK), pivoted_cholesky(ty, sy, MAX_RANK)
     if gx is not None and gy is not None:
         batch = max(1, _BLOCK_VALUES // (n * gy.shape[1]))
         done = 0
@@ -302,7 +304,7 @@ def permuted_cross(tx: "torch.Tensor", ty: "torch.Tensor", sx: float, sy: float,
             ctx.progress(done, permutations, "permutations")
         return
     store = 2 * n * n * 8 <= _STORE_BYTES
-    kx, ky = (gaussian_kernel(tx, tx, sx), gaussian_kernel(ty, ty, sy)) if store and permutations else (None, None)
+    kx, ky = (gaussian_kernel(tx, tx, sx), gaussian_kernel(ty, ty, sy)) if store else (None, None)
     for i, perm in enumerate(perms):
         ctx.checkpoint()
         p = perm.to(tx.device)
@@ -314,7 +316,7 @@ def permuted_cross(tx: "torch.Tensor", ty: "torch.Tensor", sx: float, sy: float,
         ctx.progress(i + 1, permutations, "permutations")
 
 
-def pivoted_cholesky(t: "torch.Tensor", sigma: float, max_rank: int = MAX_RANK) -> "torch.Tensor | None":
+def pivoted_cholesky(t: "torch.Tensor", sigma: float, max_rank: int) -> "torch.Tensor | None":
     """G (n, r) with K ≈ GGᵀ for the Gaussian kernel of the rows of ``t``, stopping when the
     residual trace tr(K − GGᵀ) ≤ RANK_TOL·n; None when that needs more than ``max_rank``."""
     import torch

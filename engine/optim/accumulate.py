@@ -21,7 +21,7 @@ from typing import Any, Mapping
 
 import torch
 
-from engine.optim.wrapper import Snapshot, Wrapper
+from engine.optim.wrapper import Wrapper
 from engine.params import ParamError
 
 
@@ -37,7 +37,7 @@ class Accumulate(Wrapper):
         self._calls = 0
         self._weight = 0.0
 
-    def _step(self, snapshot: Snapshot) -> None:
+    def _step(self) -> None:
         params = self.params()
         if not self._sums:
             self._sums = [torch.zeros_like(p) for p in params]
@@ -48,25 +48,22 @@ class Accumulate(Wrapper):
         self._calls += 1
         self._weight += self.samples
         if self._calls >= self.steps:
-            self._apply(snapshot)
+            self._apply()
 
     def flush(self) -> None:
         """Apply what has been accumulated, if anything (the loop calls it at the end of an epoch)."""
         if self._calls:
-            if self._snapshot is None:
-                self._snapshot = Snapshot(self.watched())
-            self._snapshot.taken = False
             with torch.no_grad():
-                self._apply(self._snapshot)
+                self._apply()
 
-    def _apply(self, snapshot: Snapshot) -> None:
+    def _apply(self) -> None:
         params = self.params()
         touched = sorted(self._touched)
         sums = [self._sums[i] for i in touched]
         torch._foreach_div_(sums, self._weight)
         for i in range(len(params)):
             params[i].grad = self._sums[i] if i in self._touched else None
-        self._inner_step(snapshot)
+        self._inner_step()
         for p in params:  # the buffers are ours again: a backward must not add into them
             p.grad = None
         torch._foreach_zero_(sums)

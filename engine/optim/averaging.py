@@ -14,7 +14,7 @@ from typing import Any, Iterator, Mapping
 
 import torch
 
-from engine.optim.wrapper import Snapshot, Wrapper
+from engine.optim.wrapper import Wrapper
 from engine.params import ParamError
 
 LOOKAHEAD_STEPS = 5  # bert4keras's steps_per_slow_update
@@ -46,8 +46,8 @@ class Lookahead(_Copy):
         self.steps, self.alpha = steps, alpha
         self.updates = 0
 
-    def _step(self, snapshot: Snapshot) -> None:
-        self._inner_step(snapshot)
+    def _step(self) -> None:
+        self._inner_step()
         self.updates += 1
         if self.updates % self.steps == 0:
             fast = [p.detach() for p in self.params()]
@@ -74,10 +74,10 @@ class EMA(_Copy):
         self.decay = decay
         self.swapped = False
 
-    def _step(self, snapshot: Snapshot) -> None:
+    def _step(self) -> None:
         if self.swapped:
             raise RuntimeError("an optimizer step while the EMA's average is swapped in")
-        self._inner_step(snapshot)
+        self._inner_step()
         torch._foreach_lerp_(self.copy, [p.detach() for p in self.params()], 1.0 - self.decay)
 
     def swap(self) -> None:

@@ -17,7 +17,7 @@ decay.
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from typing import Any, Iterable, Sequence
 
 import torch
 
@@ -43,11 +43,13 @@ def named(**modules: torch.nn.Module) -> list[tuple[str, torch.nn.Parameter]]:
     return out
 
 
-def build(p: Any, parameters: torch.nn.Module | Iterable[tuple[str, torch.nn.Parameter]], **base_defaults: Any) -> Any:
+def build(p: Any, parameters: torch.nn.Module | Iterable[tuple[str, torch.nn.Parameter]], *,
+          lazy_rows: Sequence[str] = LAZY_ROWS, **base_defaults: Any) -> Any:
     """The optimizer the training fields of ``p`` describe, over a module's parameters
     (or (name, parameter) pairs, as :func:`named` gives for several modules).
 
-    ``base_defaults`` are the model's constants for its base (the GANs' Adam ``betas``)."""
+    ``lazy_rows``: the name patterns of the tables ``p.lazy`` holds rows of; ``base_defaults``:
+    the model's constants for its base (the GANs' Adam ``betas``)."""
     named_parameters = named(model=parameters) if isinstance(parameters, torch.nn.Module) else parameters
     pairs = [(n, q) for n, q in named_parameters if q.requires_grad]
     names = {q: n for n, q in pairs}
@@ -62,7 +64,7 @@ def build(p: Any, parameters: torch.nn.Module | Iterable[tuple[str, torch.nn.Par
         if p.weight_decay > 0:
             opt = WeightDecay(opt, p.weight_decay, names, NO_DECAY)
     if p.lazy:
-        opt = Lazy(opt, names, LAZY_ROWS)
+        opt = Lazy(opt, names, lazy_rows)
     if p.layer_adaptation:
         opt = LayerAdaptation(opt, names, NO_DECAY)
     schedule = parse(p.schedule)

@@ -21,7 +21,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from engine.optim.wrapper import Snapshot, Wrapper
+from engine.optim.wrapper import Wrapper
 from engine.params import ParamError
 
 
@@ -64,14 +64,14 @@ class Schedule(Wrapper):
         self.schedule = dict(schedule)
         self.updates = 0
 
-    def _step(self, snapshot: Snapshot) -> None:
+    def _step(self) -> None:
         rho = multiplier(self.updates, self.schedule)
         groups = self.param_groups
         nominal = [g["lr"] for g in groups]
         for g, lr in zip(groups, nominal):
             g["lr"] = lr * rho
         try:
-            self._inner_step(snapshot)
+            self._inner_step()
         finally:
             for g, lr in zip(groups, nominal):
                 g["lr"] = lr

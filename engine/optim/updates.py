@@ -12,7 +12,7 @@ from typing import Any, Sequence
 
 import torch
 
-from engine.optim.wrapper import Names, Snapshot, Wrapper, matching, union
+from engine.optim.wrapper import Names, Wrapper, matching
 
 WEIGHT_DECAY = 0.01  # bert4keras's weight_decay_rate
 
@@ -45,58 +45,65 @@ class WeightDecay(_Chosen):
         super().__init__(inner, names, None, exclude)
         self.rate = rate
 
-    def _step(self, snapshot: Snapshot) -> None:
+    def _step(self) -> None:
         for g in self.param_groups:
             live = self._live(g)
             if live:
                 torch._foreach_mul_(live, 1.0 - g["lr"] * self.rate)
-        self._inner_step(snapshot)
+        self._inner_step()
 
 
 class LayerAdaptation(_Chosen):
     """Rescale each parameter's update Δ so that ‖Δ‖ = γ‖θ‖ (ratio ‖θ‖/‖Δ/γ‖,
     1 when either norm is 0), as bert4keras's ``extend_with_layer_adaptation``;
     over Adam this is LAMB (arXiv 1904.00962).  γ is clipped below at 1e-7 as
-    bert4keras does."""
+    bert4keras does.  The old weights go to a buffer kept across steps, which
+    then holds θ_old − θ_new; no host synchronisation."""
 
     def __init__(self, inner: Any, names: Names | None = None, exclude: Sequence[str] = ()) -> None:
         super().__init__(inner, names, None, exclude)
+        self._old: dict[torch.Tensor, torch.Tensor] = {}
 
-    def watched(self) -> list[torch.Tensor]:
-        return union(super().watched(), self.chosen)
-
-    def _step(self, snapshot: Snapshot) -> None:
-        snapshot.take()
-        self._inner_step(snapshot)
-        for g in self.param_groups:
-            live = self._live(g)
+    def _step(self) -> None:
+        groups = [(g, self._live(g)) for g in self.param_groups]
+        for _, live in groups:
+            for p in live:
+                if p not in self._old:
+                    self._old[p] = torch.empty_like(p)
+            if live:
+                torch._foreach_copy_([self._old[p] for p in live], live)
+        self._inner_step()
+        for g, live in groups:
             if not live:
                 continue
-            old = snapshot.old(live)
-            x_norm = torch.stack(torch._foreach_norm(old))
-            d_norm = torch.stack(torch._foreach_norm(torch._foreach_sub(live, old)))
+            back = [self._old[p] for p in live]
+            x_norm = torch.stack(torch._foreach_norm(back))
+            torch._foreach_sub_(back, live)  # θ_old − θ_new = −Δ
+            d_norm = torch.stack(torch._foreach_norm(back))
             lr = max(float(g["lr"]), 1e-7)
             ratio = torch.where((x_norm > 0) & (d_norm > 0), x_norm * lr / d_norm.clamp_min(1e-30), 1.0)
-            torch._foreach_lerp_(live, old, list((1.0 - ratio).unbind()))  # θ ← θ_old + ratio·Δ
+            torch._foreach_addcmul_(live, back, list((1.0 - ratio).unbind()))  # θ_old + ratio·Δ
 
 
 class Lazy(_Chosen):
     """Rows (along the first axis) whose gradient is all zero keep their old
     values — "the token was not in the batch".  As the author's version, the
     inner optimizer still updates its moments for every row; only the
-    weights of absent rows are held.  Dense gradients only."""
+    weights of absent rows are held (copied out before the step and back
+    after, so the cost follows the absent rows).  Dense gradients only."""
 
     def __init__(self, inner: Any, names: Names | None = None, include: Sequence[str] = ("embed",)) -> None:
         super().__init__(inner, names, include, ())
 
-    def watched(self) -> list[torch.Tensor]:
-        return union(super().watched(), self.chosen)
-
-    def _step(self, snapshot: Snapshot) -> None:
-        snapshot.take()
-        self._inner_step(snapshot)
+    def _step(self) -> None:
+        held = []
         for g in self.param_groups:
-            live = self._live(g)
-            for p, old in zip(live, snapshot.old(live)):
-                present = p.grad.reshape(len(p.grad), -1).ne(0).any(1) if p.dim() else p.grad.ne(0)
-                p.copy_(torch.where(present.reshape(p.shape[:1] + (1,) * (p.dim() - 1)), p, old))
+            for p in self._live(g):
+                rows = p.grad.reshape(len(p.grad), -1) if p.dim() else p.grad.reshape(1, 1)
+                absent = torch.nonzero(torch.linalg.vector_norm(rows, ord=float("inf"), dim=1) == 0).squeeze(1)
+                if len(absent):
+                    flat = p.view(len(rows), -1)
+                    held.append((flat, absent, flat.index_select(0, absent)))
+        self._inner_step()
+        for flat, absent, old in held:
+            flat.index_copy_(0, absent, old)

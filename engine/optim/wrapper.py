@@ -5,9 +5,10 @@ A :class:`Wrapper` holds another optimizer (a ``torch.optim.Optimizer`` or a
 wrapper) and looks like one: ``param_groups``, ``state``, ``zero_grad``,
 ``step``, ``state_dict``.  The author's trick — patch ``K.update`` so each
 wrapper sees and rewrites the update its parent proposes — becomes here: a
-wrapper that needs the update Δ = θ_new − θ_old asks for the pre-step values
-in a :class:`Snapshot` that the whole stack shares, so a stack of such
-wrappers copies the weights once per step, not once per wrapper.
+wrapper runs code before and after the inner step, and one that needs the
+update Δ = θ_new − θ_old keeps the old weights itself.  Steps allocate
+nothing once warm: on a CPU a fresh megabyte-sized tensor each step costs
+page faults that show in the step time.
 
 Parameters are chosen by name with regular expressions (``re.search``, so a
 plain substring works, as bert4keras's ``string_matching``).
@@ -35,38 +36,14 @@ def matching(params: Iterable[torch.Tensor], names: Names | None, patterns: Sequ
     return [p for p in params if found.search(names.get(p, ""))]
 
 
-class Snapshot:
-    """The weights before a step, copied at most once per step into buffers kept across steps."""
-
-    def __init__(self, params: Sequence[torch.Tensor]) -> None:
-        self.params = list(params)
-        self.index = {p: i for i, p in enumerate(self.params)}
-        self.buffers: list[torch.Tensor] = []
-        self.taken = False
-
-    def take(self) -> None:
-        """Copy the watched weights now, unless done already this step."""
-        if self.taken or not self.params:
-            return
-        if not self.buffers:
-            self.buffers = [torch.empty_like(p) for p in self.params]
-        torch._foreach_copy_(self.buffers, [p.detach() for p in self.params])
-        self.taken = True
-
-    def old(self, params: Sequence[torch.Tensor]) -> list[torch.Tensor]:
-        return [self.buffers[self.index[p]] for p in params]
-
-
 class Wrapper:
     """An optimizer that changes how ``inner`` updates the weights.
 
-    Subclasses override :meth:`_step` (and call :meth:`_inner_step` in it),
-    :meth:`watched` when they need the pre-step weights, and ``_own_state`` /
-    ``_load_own`` for what a checkpoint must carry."""
+    Subclasses override :meth:`_step` (and call :meth:`_inner_step` in it) and
+    ``_own_state`` / ``_load_own`` for what a checkpoint must carry."""
 
     def __init__(self, inner: Any) -> None:
         self.inner = inner
-        self._snapshot: Snapshot | None = None
 
     # -- what an optimizer looks like ----------------------------------
     @property
@@ -92,11 +69,8 @@ class Wrapper:
         if closure is not None:
             with torch.enable_grad():
                 loss = closure()
-        if self._snapshot is None:
-            self._snapshot = Snapshot(self.watched())
-        self._snapshot.taken = False
         with torch.no_grad():
-            self._step(self._snapshot)
+            self._step()
         return loss
 
     def state_dict(self) -> dict[str, Any]:
@@ -107,16 +81,12 @@ class Wrapper:
         self._load_own(state["own"])
 
     # -- what a wrapper changes ----------------------------------------
-    def watched(self) -> list[torch.Tensor]:
-        """Parameters whose pre-step values this wrapper or one inside it reads."""
-        return self.inner.watched() if isinstance(self.inner, Wrapper) else []
+    def _step(self) -> None:
+        self._inner_step()
 
-    def _step(self, snapshot: Snapshot) -> None:
-        self._inner_step(snapshot)
-
-    def _inner_step(self, snapshot: Snapshot) -> None:
+    def _inner_step(self) -> None:
         if isinstance(self.inner, Wrapper):
-            self.inner._step(snapshot)
+            self.inner._step()
         else:
             self.inner.step()
 
@@ -126,10 +96,6 @@ class Wrapper:
     def _load_own(self, state: Mapping[str, Any]) -> None:
         pass
 
-    @staticmethod
-    def _with_grad(params: Iterable[torch.Tensor]) -> list[torch.Tensor]:
-        return [p for p in params if p.grad is not None]
-
 
 def layers(optimizer: Any) -> list[Any]:
     """The optimizer and every one inside it, outermost first."""
@@ -137,12 +103,3 @@ def layers(optimizer: Any) -> list[Any]:
     while isinstance(out[-1], Wrapper):
         out.append(out[-1].inner)
     return out
-
-
-def union(*lists: Sequence[torch.Tensor]) -> list[torch.Tensor]:
-    """The tensors of several lists, each once, in first-seen order."""
-    seen: dict[torch.Tensor, None] = {}
-    for items in lists:
-        for p in items:
-            seen.setdefault(p, None)
-    return list(seen)

@@ -25,9 +25,10 @@ from __future__ import annotations
 import csv
 import io
 import os
+import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
-
 
 import numpy as np
 
@@ -42,6 +43,12 @@ TABLE_SUFFIXES = (".csv", ".txt", ".dat", ".tsv")
 
 class SpectrumError(UserError, ValueError):
     """A file that is not a readable spectrum."""
+
+
+def _reason(exc: BaseException, limit: int = 160) -> str:
+    """A library's error as a short clause of one line (astropy's span several)."""
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 @dataclass
@@ -90,7 +97,7 @@ def _fits(path: Path):
     try:
         return fits.open(path, memmap=False)
     except (OSError, ValueError, TypeError, EOFError) as exc:
-        raise SpectrumError(f"{path.name}: not a readable FITS file ({exc})") from exc
+        raise SpectrumError(f"{path.name}: not a readable FITS file ({_reason(exc)})") from exc
 
 
 def _label(value: object) -> str:
@@ -109,7 +116,7 @@ def read_fits(path: Path) -> Spectrum:
         try:
             return _read_fits(path)
         except AstropyUserWarning as exc:
-            raise SpectrumError(f"{path.name}: damaged FITS file ({exc})") from exc
+            raise SpectrumError(f"{path.name}: damaged FITS file ({_reason(exc)})") from exc
 
 
 def _read_fits(path: Path) -> Spectrum:
@@ -124,7 +131,8 @@ def _read_fits(path: Path) -> Spectrum:
         except (KeyError, IndexError, TypeError, ValueError) as exc:
             if isinstance(exc, SpectrumError):
                 raise
-            raise SpectrumError(f"{path.name}: FITS file without the expected spectrum layout ({exc})") from exc
+            raise SpectrumError(f"{path.name}: FITS file without the expected spectrum layout "
+                                f"({_reason(exc)})") from exc
     raise SpectrumError(f"{path.name}: FITS file is neither a LAMOST nor an SDSS spectrum")
 
 
@@ -181,7 +189,7 @@ def parse_fluxes(text: str, name: str, expected: int | None = None) -> np.ndarra
     try:
         flux = np.loadtxt(io.StringIO(text), delimiter=",", dtype=np.float32, ndmin=1).ravel()
     except ValueError as exc:
-        raise SpectrumError(f"{name}: not a list of numbers ({exc})") from exc
+        raise SpectrumError(f"{name}: not a list of numbers ({_reason(exc)})") from exc
     if expected is not None and len(flux) != expected:
         raise SpectrumError(f"{name}: {len(flux)} values where the contest grid has {expected}")
     return flux
@@ -254,7 +262,7 @@ def _open(path: Path) -> bytes:
         raw = path.read_bytes()
         return gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw
     except (OSError, EOFError) as exc:
-        raise SpectrumError(f"{path.name}: cannot be read ({exc})") from exc
+        raise SpectrumError(f"{path.name}: cannot be read ({_reason(exc)})") from exc
 
 
 def read_npz(path: Path) -> Spectrum:
@@ -265,10 +273,10 @@ def read_npz(path: Path) -> Spectrum:
             return Spectrum(z["wavelength"], z["flux"], z["ivar"] if "ivar" in z else None,
                             str(z["id"]) if "id" in z else path.stem, str(z["label"]) if "label" in z else "",
                             str(path))
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
         if isinstance(exc, SpectrumError):
             raise
-        raise SpectrumError(f"{path.name}: not a readable .npz file ({exc})") from exc
+        raise SpectrumError(f"{path.name}: not a readable .npz file ({_reason(exc)})") from exc
 
 
 def read_spectrum(path: Path | str) -> Spectrum:
@@ -400,7 +408,7 @@ def _contest_jobs(index: Path, folder: Path | str | None) -> list[tuple[Path, st
     try:
         rows = list(csv.reader(io.StringIO(_read_text(index))))
     except csv.Error as exc:
-        raise SpectrumError(f"{index.name}: not a CSV index ({exc})") from exc
+        raise SpectrumError(f"{index.name}: not a CSV index ({_reason(exc)})") from exc
     if rows and not _numeric(rows[0][0]) and rows[0][0].lower() in ("id", "obsid", "name"):
         rows = rows[1:]
     rows = [r for r in rows if r and r[0].strip()]

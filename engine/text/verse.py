@@ -168,7 +168,8 @@ def _record_poem(record: object) -> str | None:
 
 def _json_poems(path: Path, notes: readers.Notes, ctx: TaskContext) -> Iterator[str]:
     if path.is_dir():
-        files = sorted(p for p in path.rglob("*") if p.is_file() and p.name.lower().endswith((".json", ".json.gz")))
+        suffixes = (".json", ".json.gz", ".jsonl", ".jsonl.gz")
+        files = sorted(p for p in path.rglob("*") if p.is_file() and p.name.lower().endswith(suffixes))
         if not files:
             raise VerseError(f"{path}: no .json files in this folder")
     else:

@@ -17,12 +17,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from engine import memory
+from engine import memory, registry
 from engine import params as prm
 from engine.errors import UserError
 from engine.optim.stack import use_averages
 from engine.runs import open_trained, trained_state
-from engine import registry
 
 
 def sample_run(run_dir: Path | str, n: int, seed: int = 0) -> np.ndarray | list[str]:

@@ -243,7 +243,7 @@ def predict(run_dir: Path | str, source: Path | str, ctx: TaskContext | None = N
     store, cfg = open_trained(run_dir)
     if cfg.get("job") != "spectra":
         raise UserError(f"{Path(run_dir).name}: a '{cfg.get('job')}' run, not a spectral classifier")
-    p = prm.from_dict(SpectraParams, cfg["params"])
+    p = prm.from_dict(SpectraParams, store.job_and_params()[1])  # a damaged config.json: one line naming it
     classes = (cfg.get("data") or {}).get("classes")
     if not classes:
         raise UserError(f"{Path(run_dir).name}: the run recorded no classes (it failed before loading data)")

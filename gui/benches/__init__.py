@@ -11,6 +11,7 @@ BENCHES: list[tuple[str, str]] = [
     ("Spectra", "gui.benches.spectra:SpectraBench"),
     ("Corpus", "gui.benches.corpus:CorpusBench"),
     ("Physics", "gui.benches.physics:PhysicsBench"),
+    ("Verse", "gui.benches.verse:VerseBench"),
 ]
 
 

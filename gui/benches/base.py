@@ -8,14 +8,17 @@ panels and asks the base for runners.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any, Callable
 
 from PySide6.QtWidgets import QSplitter, QWidget
 
+from engine import params as prm
 from gui import settings
 from gui.runner import TaskRunner
 from gui.widgets.message_bar import MessageBar
+from gui.widgets.params_form import ParamsForm
 
 
 class Bench(QWidget):
@@ -72,3 +75,22 @@ class Bench(QWidget):
 
     def recall(self, name: str, default: Any = None) -> Any:
         return settings.store().value(self._key(name), default)
+
+    def keep_form(self, name: str, form: ParamsForm) -> None:
+        """The form starts with the values it had last time (this session or an earlier one) and
+        remembers every change; values that no longer fit the params are dropped."""
+        saved = self.recall(f"form/{name}")
+        if isinstance(saved, str):
+            try:
+                values = json.loads(saved)
+                prm.from_dict(form.cls, {**form.values(), **values})  # still valid for these params?
+                form.set_values(values)
+            except (ValueError, TypeError):
+                pass
+        def save() -> None:
+            try:
+                self.remember(f"form/{name}", json.dumps(form.values(), default=str))
+            except prm.ParamError:
+                pass  # half-typed: the form says so when it is used
+
+        form.changed.connect(save)

@@ -11,6 +11,7 @@ import pandas as pd
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QFileDialog,
     QFormLayout,
@@ -29,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from engine import params as prm
 from engine.corpus import discovery, evaluate, min_entropy, readers, tasks
+from engine.errors import UserError
 from gui.benches.base import Bench
 from gui.widgets.export import ExportButton
 from gui.widgets.layout import side_by_side_panes
@@ -104,6 +106,7 @@ class CorpusBench(Bench):
 
         # -- frequencies -----------------------------------------------------------------
         self.count_form = ParamsForm(tasks.CountParams, exclude=("kind",))
+        self.keep_form("count", self.count_form)
         self.count_runner = self.runner(self._counted)
         self.count_task = TaskBar("Count", self.count_runner)
         self.count_runner.cancelled.connect(lambda: self.messages.info("Counting cancelled; nothing was changed."))
@@ -135,6 +138,7 @@ class CorpusBench(Bench):
 
         # -- new words -------------------------------------------------------------------------
         self.discover_form = ParamsForm(tasks.DiscoverParams, exclude=("kind",))
+        self.keep_form("discover", self.discover_form)
         self.discover_form.changed.connect(self._refilter)
         self.discover_runner = self.runner(self._discovered)
         self.discover_task = TaskBar("Discover", self.discover_runner)
@@ -143,11 +147,17 @@ class CorpusBench(Bench):
         self.words_filter = QLineEdit()
         self.words_filter.setPlaceholderText("filter words…")
         self.words_note = QLabel("")
+        self.singles = QCheckBox("Single characters too")
+        self.singles.setToolTip("Single characters belong to the lexicon, not to the new words: shown on request")
+        self.singles.toggled.connect(self._refilter)
         words_tab = QWidget()
         wl = QVBoxLayout(words_tab)
         wl.addLayout(options_row(self.discover_form))
         wl.addWidget(self.discover_task)
-        wl.addWidget(self.words_note)
+        note_row = QHBoxLayout()
+        note_row.addWidget(self.words_note, 1)
+        note_row.addWidget(self.singles)
+        wl.addLayout(note_row)
         wl.addWidget(self.words_filter)
         self.words_view = table_view(self.words, self.words_filter)
         wl.addWidget(self.words_view, 1)
@@ -268,34 +278,45 @@ class CorpusBench(Bench):
 
     def _discovered(self, result: tasks.Discovered) -> None:
         self.result = result
-        self.words_note.setText(tasks.DISCOVER.summary(result))
         self._show_words(result.words)
         self.lexicon = {w.word: w.count for w in result.words}
         self.lexicon_label.setText(f"Lexicon: {len(self.lexicon):,} discovered words")
 
-    def _show_words(self, words: list[discovery.Word]) -> None:
+    def _show_words(self, words: list[discovery.Word], note: str = "") -> None:
+        """New words first (not in jieba's dictionary), then by count; single characters on request."""
         dictionary = discovery.jieba_words()
-        self.words.set_frame(pd.DataFrame({"word": [w.word for w in words], "count": [w.count for w in words],
-                                           "cohesion": [round(w.cohesion, 3) for w in words],
-                                           "new": ["new" if w.word not in dictionary else "" for w in words]}))
-        self.words_view.sortByColumn(1, Qt.SortOrder.DescendingOrder)
-        new = sum(w.word not in dictionary for w in words)
-        self.words_note.setText(f"{len(words):,} words, {new:,} of them not in jieba's dictionary")
+        shown = [w for w in words if self.singles.isChecked() or len(w.word) > 1]
+        frame = pd.DataFrame({"word": [w.word for w in shown], "count": [w.count for w in shown],
+                              "ln cohesion": [round(w.cohesion, 3) for w in shown],
+                              "new": ["new" if w.word not in dictionary else "" for w in shown]})
+        frame = frame.sort_values(["new", "count"], ascending=[False, False], kind="stable").reset_index(drop=True)
+        self.words.set_frame(frame)
+        self.words_view.sortByColumn(-1, Qt.SortOrder.AscendingOrder)  # the frame's own order
+        header = self.words_view.horizontalHeader()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for column in (1, 2, 3):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        new = sum(w.word not in dictionary for w in shown)
+        self.words_note.setText(f"{len(shown):,} words, {new:,} of them not in jieba's dictionary" + note)
 
     def _refilter(self) -> None:
-        """Thresholds and min count apply at once, without reading the corpus again."""
+        """Thresholds and min count apply at once, without reading the corpus again (tightening only:
+        looser settings than the last discovery's need a new Discover, and the note says so)."""
         if self.result is None:
             return
         try:
             p = self.discover_form.params(corpus=self.picker.source() or "-")
             thresholds = tasks.thresholds_of(p.thresholds)
-        except (prm.ParamError, ValueError) as exc:
+        except (prm.ParamError, UserError) as exc:
             self.messages.error(str(exc))
             return
         first = self.result.params
+        looser = p.min_count < first.min_count or any(a < b for a, b in zip(thresholds, first.thresholds))
         tighter = discovery.DiscoveryParams(first.n, max(p.min_count, first.min_count),
                                             tuple(max(a, b) for a, b in zip(thresholds, first.thresholds)))
-        self._show_words(discovery.refilter(self.result.words, self.result.strong, self.result.counts, tighter))
+        words = discovery.refilter(self.result.words, self.result.strong, self.result.counts, tighter)
+        self._show_words(words, " — looser than the last discovery: press Discover to find more" if looser else "")
 
     # -- segment and evaluate ----------------------------------------------------------------------------
     def build_lexicon(self) -> None:

@@ -167,6 +167,7 @@ class ModelsBench(Bench):
         if self.form is not None:
             self.model_layout.removeRow(1)
         self.form = ParamsForm(self.job.params)
+        self.keep_form(self.job.name, self.form)  # values survive switching experiment and restarting
         self.model_layout.addRow(self.form)
         self.curves.expect_metrics(self.job.metrics)
         self.driver.current_run = None

@@ -148,6 +148,7 @@ class SpectraBench(Bench):
 
         # -- train tab ---------------------------------------------------------------
         self.form = ParamsForm(job.SpectraParams)
+        self.keep_form("train", self.form)
         self.controls = RunControls()
         self.predict_button = QPushButton("Predict a folder…")
         self.predict_button.setEnabled(False)

@@ -15,6 +15,7 @@ from PySide6.QtCore import QObject, Signal
 
 from engine import events as ev
 from gui.bridge import EngineBridge
+from gui.process_runner import job_runner
 from gui.runner import JobThread
 from gui.widgets.live_plot import MetricsPanel
 from gui.widgets.message_bar import MessageBar
@@ -51,11 +52,14 @@ class JobDriver(QObject):
     def busy(self) -> bool:
         return self.thread is not None
 
-    def start(self, job: Any, params: Any, workspace: Path, resume_dir: Path | None = None) -> None:
+    def start(self, job: Any, params: Any, workspace: Path, resume_dir: Path | None = None,
+              in_process: bool | None = None) -> None:
+        """Run ``job``: in the app's worker process when it has one, else (or ``in_process``) on a
+        thread of this process (gui.process_runner.job_runner)."""
         self.messages.clear()
         self.drawn.clear()
         self.bridge.expect_new_run()
-        self.thread = JobThread(job, params, workspace, self.bridge.sink, resume_dir=resume_dir)
+        self.thread = job_runner(job, params, workspace, self.bridge.sink, resume_dir, in_process)
         self.thread.crashed.connect(self.messages.error)
         self.thread.finished.connect(self._on_thread_end)
         self.controls.set_running()
@@ -96,5 +100,8 @@ class JobDriver(QObject):
     def shutdown(self, wait_ms: int = 10000) -> None:
         if self.thread is not None:
             self.thread.control.cancel()
-            if self.thread.wait(wait_ms):
+            if not self.thread.wait(wait_ms) and hasattr(self.thread, "kill"):
+                self.thread.kill()  # a worker that does not answer Cancel: its run is marked failed
+                self.thread.wait(wait_ms)
+            if not self.thread.isRunning():
                 self._on_thread_end()

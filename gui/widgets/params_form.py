@@ -99,8 +99,8 @@ class ParamsForm(QWidget):
             w.toggled.connect(self.changed)
         elif spec.type is int:
             w = QSpinBox()
-            w.setRange(int(spec.minimum if spec.minimum is not None else -2**31),
-                       int(spec.maximum if spec.maximum is not None else 2**31 - 1))
+            w.setRange(max(-2**31, int(spec.minimum if spec.minimum is not None else -2**31)),  # a spin box
+                       min(2**31 - 1, int(spec.maximum if spec.maximum is not None else 2**31 - 1)))  # is int32
             w.setValue(spec.default)
             w.valueChanged.connect(self.changed)
         elif spec.type is float and spec.minimum is not None and spec.minimum > 0 \

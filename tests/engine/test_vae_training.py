@@ -55,12 +55,15 @@ def test_higher_latent_scatter_uses_principal_axes(tmp_path):
     assert "PC 1" in str(arts[("scatter", "latent")]["axes"][0])
 
 
-def test_bad_data_fails_the_run_with_one_line(tmp_path):
+def test_bad_data_is_refused_in_one_line_before_a_run_folder_exists(tmp_path):
+    from engine.errors import UserError
+
     bad = tmp_path / "x.npz"
     bad.write_bytes(b"PK\x03\x04 not really a zip")
-    out = execute(EXPERIMENTS["vae"], VAEParams(data=str(bad)), tmp_path)
-    assert out.status == "failed" and out.error.startswith("x.npz:") and "\n" not in out.error
-    assert RunStore(out.run_dir).status()["status"] == "failed"
+    with pytest.raises(UserError) as info:
+        execute(EXPERIMENTS["vae"], VAEParams(data=str(bad)), tmp_path)
+    assert str(info.value).startswith("x.npz:") and "\n" not in str(info.value)
+    assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())
 
 
 def test_same_seed_same_run(tmp_path):

@@ -33,8 +33,10 @@ def test_lfr_mu_06_one_module_as_the_package_does():
     assert r.ours.total == pytest.approx(r.one_module, abs=1e-9)  # one module: L = H(p)
 
 
-def test_multilevel_codelength_equals_package():
-    r = cluster(builtin("lesmis"), directed=False, levels="multi", trials=3)
+@pytest.mark.parametrize("directed", [False, True])
+def test_multilevel_codelength_equals_package(directed):
+    """Les Misérables is undirected: with a directed flow its edges are links both ways, for both."""
+    r = cluster(builtin("lesmis"), directed=directed, levels="multi", trials=3)
     assert abs(r.codelength - r.ours.total) < 1e-6
 
 

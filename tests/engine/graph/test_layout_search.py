@@ -4,11 +4,11 @@ import numpy as np
 import pytest
 from sklearn.neighbors import NearestNeighbors
 
+from engine.errors import UserError
 from engine.graph.data import Vectors
 from engine.graph.layout import layout, pca
 from engine.graph.readers import builtin
 from engine.graph.search import Finder
-from engine.errors import UserError
 
 
 def test_pca_variances_are_the_top_eigenvalues():

@@ -8,8 +8,7 @@ import torch
 from engine.corpus.counting import Tokenizer
 from engine.errors import UserError
 from engine.tasks import Cancelled, TaskContext
-from engine.text.vectors import (hinge_loss, riemannian_step, step_scale, tangent, tokenised, train_jose,
-                                 train_word2vec)
+from engine.text.vectors import hinge_loss, riemannian_step, step_scale, tangent, tokenised, train_jose, train_word2vec
 
 TOPICS = [["cat", "dog", "pet", "fur", "paw", "kitten", "puppy", "leash"],
           ["bank", "money", "loan", "stock", "bond", "cash", "credit", "market"],

@@ -73,29 +73,35 @@ def test_permuted_cross_is_the_permuted_kernel_sum_on_every_path(monkeypatch):
     k, l = kernel(x), kernel(y)  # noqa: E741
     tx, ty = torch.tensor(x[:, None]), torch.tensor(y[:, None])
     results = []
-    for rank, store in ((H.MAX_RANK, H._STORE_BYTES), (0, H._STORE_BYTES), (0, 0)):
+    calls = []
+    real = H.gaussian_kernel
+    monkeypatch.setattr(H, "gaussian_kernel", lambda a, b, s: calls.append(a.shape[0] * b.shape[0]) or real(a, b, s))
+    for rank, store in ((H.MAX_RANK, H._STORE_BYTES), (0, H._STORE_BYTES), (0, 0)):  # low rank, stored, blocks
         monkeypatch.setattr(H, "MAX_RANK", rank)
         monkeypatch.setattr(H, "_STORE_BYTES", store)
+        calls.clear()
         pairs = list(H.permuted_cross(tx, ty, 1.0, 1.0, 30, 7, TaskContext()))
         for cross, perm in pairs:
             assert cross == pytest.approx((k * l[np.ix_(perm, perm)]).sum(), rel=1e-9)
         results.append([c for c, _ in pairs])
+        full = calls.count(120 * 120)  # whole kernels: the stored pair, or two per recomputed permutation
+        assert full == [0, 2, 60][len(results) - 1], calls
     np.testing.assert_allclose(results[0], results[1], rtol=1e-9)
     np.testing.assert_allclose(results[1], results[2], rtol=1e-12)
 
 
 def test_pivoted_cholesky():
     x = np.random.default_rng(3).normal(size=400)
-    g = H.pivoted_cholesky(torch.tensor(x[:, None]), 1.0)
+    g = H.pivoted_cholesky(torch.tensor(x[:, None]), 1.0, 256)
     assert g.shape[1] < 60
     assert np.abs(kernel(x) - (g @ g.T).numpy()).max() < 1e-9
-    assert H.pivoted_cholesky(torch.tensor(x[:, None]), 1e-3) is None  # nearly the identity: full rank
+    assert H.pivoted_cholesky(torch.tensor(x[:, None]), 1e-3, 256) is None  # nearly the identity: full rank
 
 
 @pytest.mark.parametrize("kind", ["quadratic", "sinusoid", "ring", "author"])
 def test_dependence_is_detected_where_pearson_sees_little(kind):
     x, y = H.synthetic_pair(kind, 300, seed=5)
-    res = H.test(x, y, permutations=200, seed=1)
+    res = H.independence_test(x, y, permutations=200, seed=1)
     assert res.p_value == pytest.approx(1 / 201) and res.p_value_gamma < 1e-3
     if kind != "author":
         assert abs(res.pearson) < 0.2
@@ -103,7 +109,7 @@ def test_dependence_is_detected_where_pearson_sees_little(kind):
 
 def test_independent_pair_and_permutation_null():
     x, y = H.synthetic_pair("independent", 300, seed=8)
-    res = H.test(x, y, permutations=2000, seed=3)
+    res = H.independence_test(x, y, permutations=2000, seed=3)
     assert res.p_value > 0.01 and res.p_value_gamma > 0.01
     assert res.p_value == pytest.approx((1 + (res.null >= res.hsic).sum()) / 2001)
     # the gamma law matches the null's first two moments (Gretton et al. 2008)
@@ -117,9 +123,9 @@ def test_independent_pair_and_permutation_null():
 
 def test_estimators_share_the_test():
     x, y = H.synthetic_pair("linear", 200, noise=3.0, seed=9)
-    biased = H.test(x, y, estimator="biased", permutations=300, seed=2)
-    author = H.test(x, y, estimator="author", permutations=300, seed=2)
-    unbiased = H.test(x, y, estimator="unbiased", permutations=300, seed=2)
+    biased = H.independence_test(x, y, estimator="biased", permutations=300, seed=2)
+    author = H.independence_test(x, y, estimator="author", permutations=300, seed=2)
+    unbiased = H.independence_test(x, y, estimator="unbiased", permutations=300, seed=2)
     assert author.hsic == pytest.approx(biased.hsic * 200 ** 2 / 199 ** 2)
     assert author.p_value == biased.p_value and author.p_value_gamma == pytest.approx(biased.p_value_gamma)
     assert unbiased.gamma is None and unbiased.to_dict()["p_value_gamma"] is None
@@ -130,7 +136,7 @@ def test_median_heuristic():
     x = np.random.default_rng(1).normal(size=300) * 7
     d = np.abs(x[:, None] - x[None, :])[np.triu_indices(300, 1)]
     assert H.median_sigma(x) == pytest.approx(np.median(d))
-    res = H.test(x, x ** 2, bandwidth="median", permutations=0)
+    res = H.independence_test(x, x ** 2, bandwidth="median", permutations=0)
     assert res.sigma_x == pytest.approx(np.median(d)) and res.p_value is None
     with pytest.raises(H.HSICError):
         H.median_sigma(np.zeros(10))
@@ -151,9 +157,9 @@ def test_matrix_beside_pearson():
 
 def test_bad_input():
     with pytest.raises(H.HSICError):
-        H.test([1, 2, 3], [1, 2])
+        H.independence_test([1, 2, 3], [1, 2])
     with pytest.raises(H.HSICError):
-        H.test([1, 2, math.nan, 4, 5], [1, 2, 3, 4, 5])
+        H.independence_test([1, 2, math.nan, 4, 5], [1, 2, 3, 4, 5])
     with pytest.raises(ValueError):
         H.synthetic_pair("spiral")
 

@@ -49,7 +49,7 @@ def test_layer_adaptation_step_norm_is_gamma_theta_norm():
     plain = linear()
     ref = torch.optim.Adam(plain.parameters(), lr=0.003)
     for s in range(4):
-        w0, b0 = m.weight.detach().clone(), m.bias.detach().clone()
+        w0 = m.weight.detach().clone()
         backward(m, s)
         opt.step()
         step = (m.weight.detach() - w0).norm()

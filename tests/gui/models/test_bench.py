@@ -75,15 +75,14 @@ def test_bad_file_shows_the_message_bar(qtbot, bench, tmp_path):
     assert not bench.messages.isVisible()
 
 
-def test_failed_run_shows_cause_with_details(qtbot, bench, tmp_path):
+def test_bad_data_is_refused_before_any_run_folder(qtbot, bench, tmp_path):
     np.savez(tmp_path / "empty.npz", nothing=np.zeros(1))
     bench.picker.set_source(str(tmp_path / "empty.npz"))
     qtbot.waitUntil(lambda: bench.messages.level == "error", timeout=10000)
     bench.start()  # the user starts anyway
     wait_idle(qtbot, bench)
-    assert "Run failed" in bench.messages.text.text() and "expected 'x'" in bench.messages.text.text()
-    assert bench.messages.details_button.isVisible()
-    assert list_runs(bench.workspace)[0].status == "failed"
+    assert bench.messages.level == "error" and "expected 'x'" in bench.messages.text.text()
+    assert list_runs(bench.workspace) == [] and not bench.runs.resume_button.isEnabled()
 
 
 def test_bad_setting_is_refused_before_any_run(qtbot, bench):
@@ -177,3 +176,17 @@ def test_export_samples_from_the_run_list(qtbot, bench, tmp_path, monkeypatch):
     qtbot.mouseClick(bench.runs.samples_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "saved to" in bench.messages.text.text(), timeout=20000)
     assert np.load(target).shape == (7, 8, 8)
+
+
+def test_form_values_survive_switching_experiment_and_restarting(qtbot, bench, tmp_path):
+    from gui.benches.models import ModelsBench
+
+    bench.form.set_values({"epochs": 300})
+    bench.experiment.setCurrentIndex(bench.experiment.findData("gan"))
+    assert bench.form.values()["epochs"] == 40  # the GAN's own default
+    bench.experiment.setCurrentIndex(bench.experiment.findData("vae"))
+    assert bench.form.values()["epochs"] == 300
+    again = ModelsBench(tmp_path / "ws2")
+    qtbot.addWidget(again)
+    assert again.form.values()["epochs"] == 300
+    again.shutdown()

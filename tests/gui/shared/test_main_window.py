@@ -2,6 +2,7 @@ import pytest
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QMessageBox
 
+from gui import settings
 from gui.main_window import MainWindow
 
 
@@ -46,7 +47,7 @@ def test_layout_is_remembered(qtbot, tmp_path):
     w.benches[0].splitter.setSizes([500, 300])
     before = w.benches[0].splitter.sizes()
     w.close()
-    assert QSettings("kexue", "workbench").value("window/geometry") is not None
+    assert settings.store().value("window/geometry") is not None
     again = MainWindow(workspace=tmp_path)
     qtbot.addWidget(again)
     again.show()

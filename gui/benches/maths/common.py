@@ -1,0 +1,56 @@
+"""What the maths bench's tabs share: colours blended by weights, the left column
+of controls, and the 2 × 2 grid of plots."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QBrush
+from PySide6.QtWidgets import QFrame, QScrollArea, QSplitter, QVBoxLayout, QWidget
+
+from gui.widgets.colors import PALETTE
+
+LEFT_WIDTH = 330
+
+
+def palette_rgb(k: int) -> np.ndarray:
+    """(k, 3) RGB of the first k palette colours (cycled)."""
+    return np.array([pg.mkColor(PALETTE[j % len(PALETTE)]).getRgb()[:3] for j in range(k)], dtype=float)
+
+
+def blended_brushes(weights: np.ndarray, alpha: int = 220) -> list[QBrush]:
+    """One brush per row of ``weights`` (n, k), rows summing to 1: the palette mixed by the weights,
+    so a point shared between two components shows between their colours."""
+    rgb = np.clip(np.asarray(weights, dtype=float) @ palette_rgb(weights.shape[1]), 0, 255).astype(int)
+    return [pg.mkBrush(int(r), int(g), int(b), alpha) for r, g, b in rgb]
+
+
+def controls_column(*widgets: QWidget) -> QScrollArea:
+    """The settings column: the widgets stacked, scrolling when the window is short."""
+    inner = QWidget()
+    layout = QVBoxLayout(inner)
+    layout.setContentsMargins(0, 0, 4, 0)
+    for w in widgets:
+        layout.addWidget(w)
+    layout.addStretch(1)
+    area = QScrollArea()
+    area.setWidget(inner)
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    area.setMinimumWidth(LEFT_WIDTH - 40)
+    return area
+
+
+def grid(top_left: QWidget, top_right: QWidget, bottom_left: QWidget, bottom_right: QWidget) -> QSplitter:
+    """Two rows of two, every border draggable."""
+    rows = QSplitter(Qt.Orientation.Vertical)
+    for left, right in ((top_left, top_right), (bottom_left, bottom_right)):
+        row = QSplitter(Qt.Orientation.Horizontal)
+        row.addWidget(left)
+        row.addWidget(right)
+        row.setSizes([1000, 1000])
+        rows.addWidget(row)
+    rows.setSizes([1000, 1000])
+    return rows
