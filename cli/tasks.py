@@ -60,8 +60,8 @@ def run(spec: TaskSpec, argv: Sequence[str], prog: str) -> int:
             check_target(p.out)
         write = None
         if out is not None:
-            write = writer_for(spec, out)
             check_target(out)
+            write = writer_for(spec, out)
         result = spec.run(p, ctx)
         term.end()
         if write is not None:

@@ -27,9 +27,12 @@ def _run_job(job, p, workspace: Path, resume_dir: Path | None = None) -> int:
     interrupt_stops_then_cancels(control)
     try:
         out = jobs.execute(job, p, workspace, [Terminal()], control, resume_dir=resume_dir)
-    except (WorkspaceError, UserError, FileNotFoundError) as exc:
+    except (WorkspaceError, FileNotFoundError) as exc:  # no run folder can be made there
         error(str(exc))
         return EXIT_USAGE
+    except UserError as exc:  # refused before any run folder: the data, the memory it needs, a locked run
+        error(str(exc))
+        return EXIT_FAILED
     if out.status == "failed":
         error(out.error or "the run failed")
         return EXIT_FAILED
@@ -68,7 +71,7 @@ def resume(argv: Sequence[str]) -> int:
     parser.add_argument("--epochs", type=int, help="train up to this many epochs in all (default: as configured)")
     args = parser.parse_args(argv)
     try:
-        job, p = registry.job_of_run(args.run_dir, args.epochs)
+        job, p = registry.job_of_run(args.run_dir, **({} if args.epochs is None else {"epochs": args.epochs}))
     except UserError as exc:
         error(f"cannot resume {args.run_dir}: {exc}")
         return EXIT_USAGE
@@ -92,6 +95,8 @@ def runs(argv: Sequence[str]) -> int:
         line = f"{info.run_id:40s} {info.status:11s} {metrics}"
         if info.error:
             line += f"  ({info.error})"
+        if info.problem:
+            line += f"  [damaged: {info.problem}]"
         print(line)
     return EXIT_OK
 

@@ -82,39 +82,12 @@ def training_jobs(bench: str | None = None) -> dict[str, Any]:
     return {e.name: e.load() for e in entries("train", bench)}
 
 
-def job_of_run(run_dir: Any, epochs: int | None = None) -> tuple[Any, Any]:
-    """(Job, params) recorded in a run folder's config.json, to resume it or run it again.
-
-    ``epochs`` replaces the recorded epoch count.  A damaged or foreign config is one
-    UserError naming the file."""
-    from pathlib import Path
-
-    from engine import params as prm
-    from engine.errors import UserError
+def job_of_run(run_dir: Any, **changes: Any) -> tuple[Any, Any]:
+    """(Job, params) recorded in a run folder, ``changes`` applied (``epochs=40``), to resume it or
+    run it again; imports only that run's job.  A damaged or foreign config is one UserError."""
+    from engine.jobs import resume_job
     from engine.runs import RunStore
 
-    path = Path(run_dir) / "config.json"
-    try:
-        cfg = RunStore.open(run_dir).config()
-    except (OSError, ValueError) as exc:
-        raise UserError(f"{path}: cannot be read ({exc})") from exc
-    name = cfg.get("job") if isinstance(cfg, dict) else None
-    try:
-        e = entry(str(name))
-    except KeyError:
-        raise UserError(f"{path}: names no training job this workbench knows ({name!r})") from None
-    if e.kind != "train":
-        raise UserError(f"{path}: '{name}' keeps no run to resume")
-    job = e.load()
-    values = cfg.get("params")
-    if not isinstance(values, dict):
-        raise UserError(f"{path}: holds no parameters")
-    values = dict(values)
-    if epochs is not None:
-        if "epochs" not in values:
-            raise UserError(f"a {job.title} run has no single epoch count to change")
-        values["epochs"] = epochs
-    try:
-        return job, prm.from_dict(job.params, values)
-    except (TypeError, ValueError) as exc:
-        raise UserError(f"{path}: its parameters do not fit a {job.title} run ({exc})") from exc
+    name, _ = RunStore.open(run_dir).job_and_params()
+    known = [e for e in entries("train") if e.name == name]
+    return resume_job(run_dir, {name: known[0].load()} if known else {}, **changes)

@@ -177,7 +177,7 @@ def _obey(conn: mpc.Connection, control: RunControl) -> None:
 
 
 def _serve(commands: mpc.Connection, events: mpc.Connection, threads: int | None,
-           preload: tuple[str, ...]) -> None:
+           preload: tuple[str, ...], preload_jobs: bool) -> None:
     """A worker's life: import ahead, say ready, run one job, report how it ended, exit.
 
     It leaves by ``os._exit``: everything is reported and written by then, and the normal
@@ -187,6 +187,14 @@ def _serve(commands: mpc.Connection, events: mpc.Connection, threads: int | None
     try:
         for name in preload:
             importlib.import_module(name)
+        if preload_jobs:
+            from engine import registry
+
+            for entry in registry.entries("train"):
+                try:
+                    entry.load()
+                except Exception:  # noqa: BLE001 - that job reports its own import error when asked for
+                    pass
         if "torch" in sys.modules:
             from engine import devices
 
@@ -300,11 +308,12 @@ class _Run:
 class Worker:
     """One spawned worker process and the two pipes to it."""
 
-    def __init__(self, threads: int | None, preload: tuple[str, ...]) -> None:
+    def __init__(self, threads: int | None, preload: tuple[str, ...], preload_jobs: bool) -> None:
         ctx = mp.get_context("spawn")
         self.events, child_events = ctx.Pipe(duplex=False)
         child_commands, self._commands = ctx.Pipe(duplex=False)
-        self.process = ctx.Process(target=_serve, args=(child_commands, child_events, threads, preload),
+        self.process = ctx.Process(target=_serve, args=(child_commands, child_events, threads, preload,
+                                                              preload_jobs),
                                    name="kexue-job-worker")
         self.process.start()
         child_events.close()  # the child holds the only writer: its death reads as end of file here
@@ -354,13 +363,16 @@ class WorkerPool:
 
     ``threads``: torch threads in each worker (None: torch's default there).  ``memory_limit``:
     bytes of resident memory past which a worker is killed (None: :func:`engine.memory.limit_bytes`
-    when the job starts).  ``preload``: modules a worker imports before it is given a job."""
+    when the job starts).  ``preload``: modules a worker imports before it is given a job, and with
+    ``preload_jobs`` the module of every training job in the registry (the VAE's brings scipy.stats:
+    seconds a Start would otherwise wait)."""
 
     def __init__(self, threads: int | None = None, memory_limit: int | None = None,
-                 preload: Iterable[str] = PRELOAD) -> None:
+                 preload: Iterable[str] = PRELOAD, preload_jobs: bool = True) -> None:
         self.threads = threads
         self.memory_limit = memory_limit
         self.preload = tuple(preload)
+        self.preload_jobs = preload_jobs
         self._idle: Worker | None = None
         self._running: set[Worker] = set()
         self._lock = threading.Lock()
@@ -377,7 +389,7 @@ class WorkerPool:
         with self._lock:
             if self._closed or self._idle is not None:
                 return
-            self._idle = Worker(self.threads, self.preload)
+            self._idle = Worker(self.threads, self.preload, self.preload_jobs)
 
     def _take(self) -> Worker:
         with self._lock:
@@ -387,7 +399,7 @@ class WorkerPool:
             if worker is None or worker.process.exitcode is not None:
                 if worker is not None:
                     worker.events.close()
-                worker = Worker(self.threads, self.preload)
+                worker = Worker(self.threads, self.preload, self.preload_jobs)
             self._running.add(worker)
         return worker
 

@@ -5,8 +5,9 @@ equation's codelength computed by our own formula next to the package's
 
 Modules: ``data`` (the two kinds of input), ``readers`` (files and built-in sets),
 ``knn`` (the similarity graph), ``flow`` and ``mapequation`` (our codelength),
-``cluster`` (the methods), ``tree`` (the module tree), ``layout`` (the 2-D map),
-``search`` (an item's neighbours), ``export`` (the files), ``tasks`` (the verbs).
+``cluster`` (the methods), ``infomap_runner`` and ``worker`` (the package, in a process
+of its own when the graph is large), ``tree`` (the module tree), ``layout`` (the 2-D
+map), ``search`` (an item's neighbours), ``export`` (the files), ``tasks`` (the verbs).
 """
 
 from engine.errors import UserError

@@ -12,6 +12,9 @@ one word at a time; here whole blocks of rows go through one matrix product.
   searches in chunks, so progress is reported between chunks; pynndescent builds in one
   opaque call.  It runs in a worker process (Cancel ends it at once; and faiss must not
   share a process with the ``infomap`` package, see :mod:`engine.graph.worker`).
+  M = 24, efConstruction 40, efSearch max(64, k + 24): on 20k word-like vectors (k = 40,
+  cos ≥ 0.5) a recall of 0.995 against exact search in a third of the time of M = 32,
+  efConstruction 80, efSearch 128 (recall 0.9996).
 """
 
 from __future__ import annotations
@@ -27,8 +30,8 @@ from engine.tasks import TaskContext
 EXACT_LIMIT = 50_000
 METHODS = ("auto", "exact", "faiss-hnsw")
 BLOCK_BYTES = 64 << 20
-HNSW_M = 32
-HNSW_EF_CONSTRUCTION = 80
+HNSW_M = 24
+HNSW_EF_CONSTRUCTION = 40
 CHUNK = 10_000
 
 
@@ -157,7 +160,7 @@ def hnsw_search(unit: np.ndarray, k: int, report=None) -> tuple[np.ndarray, np.n
     for start in range(0, n, CHUNK):
         index.add(unit[start:start + CHUNK])
         report(min(n, start + CHUNK), 2 * n, f"indexing {min(n, start + CHUNK):,} / {n:,} items (HNSW)")
-    index.hnsw.efSearch = max(128, 2 * k)
+    index.hnsw.efSearch = max(64, k + 24)
     sims = np.empty((n, k), np.float32)
     idx = np.empty((n, k), np.int64)
     for start in range(0, n, CHUNK):

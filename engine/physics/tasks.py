@@ -44,8 +44,8 @@ ROPE = TaskSpec(
 
 @dataclass(frozen=True)
 class NetParams(ellipses.EllipseParams):
-    unit_mm: float = param(10.0, "millimetres per unit in the printed net", minimum=0.01, maximum=1000.0,
-                           label="mm per unit")
+    unit_mm: float = param(10.0, "millimetres per unit in the printed net", minimum=ellipses.UNIT_MM[0],
+                           maximum=ellipses.UNIT_MM[1], label="mm per unit")
 
 
 def solve_ellipses(p: NetParams, ctx: TaskContext | None = None) -> ellipses.GlueSolution:

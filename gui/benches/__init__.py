@@ -12,6 +12,7 @@ BENCHES: list[tuple[str, str]] = [
     ("Corpus", "gui.benches.corpus:CorpusBench"),
     ("Physics", "gui.benches.physics:PhysicsBench"),
     ("Verse", "gui.benches.verse:VerseBench"),
+    ("Maths", "gui.benches.maths:MathsBench"),
 ]
 
 

@@ -65,7 +65,7 @@ PADDING = 8  # pixels added to a table column fitted to its contents
 EXPORT_FILTERS = "Text, one couplet a line (*.txt);;CSV with the nearest training couplet (*.csv)"
 
 
-def verses_frame(verses: list[Verse], positions: list[float] | None = None, nearest: bool = True) -> pd.DataFrame:
+def verses_frame(verses: list[Verse], positions: list[float] | None = None) -> pd.DataFrame:
     """Couplets beside their nearest training couplet ("same": characters in the same places; 10 is a copy)."""
     known = [bool(v.nearest) for v in verses]
     frame = pd.DataFrame({
@@ -73,21 +73,25 @@ def verses_frame(verses: list[Verse], positions: list[float] | None = None, near
         "nearest training couplet": [v.nearest if k else "—" for v, k in zip(verses, known)],
         "same": [v.shared if k else "" for v, k in zip(verses, known)],
         "new?": [("copied" if v.shared == verse.LENGTH else "new") if k else "?" for v, k in zip(verses, known)]})
-    if not nearest:
-        frame = frame.drop(columns="nearest training couplet")
     if positions is not None:
         frame.insert(0, "t", [round(t, 3) for t in positions])
     return frame
 
 
-class VerseTable(QGroupBox):
-    """Couplets in a table with their nearest training couplet (its column left out where space is short:
-    the CSV export still has it), copied or exported as text or CSV."""
+def fixed_couplets(run: Path) -> list[str]:
+    """What a saved run writes from the fixed z's its training panel showed (drawn from its seed)."""
+    task = Poet.open(run).task
+    return task.lines(task.fixed_z)
 
-    def __init__(self, title: str, stem: str, messages: MessageBar, nearest: bool = True,
+
+class VerseTable(QGroupBox):
+    """Couplets in a table with their nearest training couplet, copied or exported as text or CSV.
+    ``columns``: those of :func:`verses_frame` shown where space is short (the CSV has them all)."""
+
+    def __init__(self, title: str, stem: str, messages: MessageBar, columns: tuple[str, ...] | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(title, parent)
-        self.stem, self.messages, self.nearest = stem, messages, nearest
+        self.stem, self.messages, self.columns = stem, messages, columns
         self.verses: list[Verse] = []
         self.model = PandasModel()
         self.view = QTableView()
@@ -116,9 +120,10 @@ class VerseTable(QGroupBox):
 
     def set_verses(self, verses: list[Verse], positions: list[float] | None = None) -> None:
         self.verses = list(verses)
-        self.model.set_frame(verses_frame(self.verses, positions, self.nearest))
+        frame = verses_frame(self.verses, positions)
+        self.model.set_frame(frame[list(self.columns)] if self.columns else frame)
         self.view.resizeColumnsToContents()
-        for c in range(self.model.columnCount()):  # room for the cell's margins: no character cut off
+        for c in range(self.model.columnCount() - 1):  # room for the cell's margins (the last one stretches)
             self.view.setColumnWidth(c, self.view.columnWidth(c) + PADDING)
         for b in (self.copy_button, self.export_button):
             b.setEnabled(bool(self.verses))
@@ -221,10 +226,13 @@ class VerseBench(Bench):
         train.addWidget(setup)
         train.addWidget(watch)
         train.setStretchFactor(1, 1)
-        train.setSizes([330, 600])
+        train.setSizes([360, 600])
 
         # -- play tab -------------------------------------------------------------------------
         self.play_runner = self.runner(self._played)
+        self.fixed_runner = self.runner(self._show_fixed, latest_wins=True)
+        self.fixed_runner.failed.disconnect(self.messages.error)  # a run without a model just shows none
+        self.fixed_runner.failed.connect(lambda *_: self.couplets.clear())
         self.run_choice = QComboBox()
         self.run_choice.setToolTip("The trained run to play with: the one just trained, or the one selected in "
                                    "the Train tab's run list")
@@ -293,7 +301,7 @@ class VerseBench(Bench):
         steps_row.addStretch(1)
         steps_row.addWidget(self.interpolate_button)
         ends.addRow(steps_row)
-        self.path = VerseTable("Every step", "interpolation", self.messages, nearest=False)
+        self.path = VerseTable("Every step", "interpolation", self.messages, columns=("t", "couplet"))
         inter_box = QGroupBox("Interpolate")
         il = QVBoxLayout(inter_box)
         il.addLayout(ends)
@@ -324,7 +332,7 @@ class VerseBench(Bench):
         play_split = QSplitter(Qt.Orientation.Horizontal)
         play_split.addWidget(gen_box)
         play_split.addWidget(right)
-        play_split.setSizes([560, 400])
+        play_split.setSizes([620, 330])
         play = QWidget()
         pl = QVBoxLayout(play)
         pl.addLayout(run_row)
@@ -473,6 +481,14 @@ class VerseBench(Bench):
                 self.curves.add_frame(name, read_metrics(path))
         if len(paths) == 1:
             self.run_choice.setCurrentIndex(max(0, self.run_choice.findText(paths[0].name)))
+            if not self.busy:
+                run = paths[0]
+                self.fixed_runner.submit(lambda ctx: (run.name, fixed_couplets(run)))
+
+    def _show_fixed(self, result: tuple[str, list[str]]) -> None:
+        name, lines = result
+        if not self.busy:
+            self.couplets.set_lines(lines, f"Couplets from {len(lines)} fixed z's — {name}, as saved")
 
     def set_workspace(self, workspace: Path) -> None:
         super().set_workspace(workspace)
@@ -554,4 +570,4 @@ class VerseBench(Bench):
     def _show_reconstruction(self, pair: tuple[str, str]) -> None:
         typed, back = pair
         same = sum(a == b for a, b in zip(typed, back)) - 1  # the comma is always in place
-        self.reconstruction.setText(f"{typed}  →  {back}\n{same} of {verse.LENGTH} characters come back")
+        self.reconstruction.setText(f"{typed}\n→ {back}\n{same} of {verse.LENGTH} characters come back")

@@ -4,6 +4,8 @@ import hashlib
 import numpy as np
 import pytest
 
+from engine.tasks import TaskContext
+
 from engine.data import DataError, images, mnist
 from engine.data.idx import read_idx, write_idx
 
@@ -138,12 +140,24 @@ def _served_mnist(tmp_path):
 def test_download_fetches_verifies_and_loads(tmp_path):
     server, sums = _served_mnist(tmp_path)
     seen = []
+    ctx = TaskContext(on_progress=lambda done, total, text: seen.append(text.split(":")[0]), interval=0)
     folder = mnist.download(tmp_path / "cache", mirrors=["file:///nonexistent/", server.as_uri() + "/"],
-                            files=sums, progress=lambda n, d, t: seen.append(n))
+                            files=sums, ctx=ctx)
     assert sorted(p.name for p in folder.iterdir()) == sorted(sums)
     assert set(seen) == set(sums)
     data = images.load("mnist", cache=folder)
     assert data.x.shape == (12, 1, 28, 28) and data.labelled
+
+
+def test_cancelled_download_leaves_no_partial_file(tmp_path):
+    from engine.control import Cancelled, RunControl
+
+    server, sums = _served_mnist(tmp_path)
+    control = RunControl()
+    control.cancel()
+    with pytest.raises(Cancelled):
+        mnist.download(tmp_path / "cache", mirrors=[server.as_uri() + "/"], files=sums, ctx=TaskContext(control))
+    assert [p.name for p in (tmp_path / "cache").iterdir()] == []
 
 
 def test_download_refuses_corrupt_files_and_leaves_nothing(tmp_path):

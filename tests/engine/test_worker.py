@@ -63,7 +63,7 @@ def pool():
 @pytest.fixture(scope="module")
 def light_pool():
     """Workers that preload nothing and may hold 400 MB: for the jobs above."""
-    p = WorkerPool(preload=(), memory_limit=400 * 2**20)
+    p = WorkerPool(preload=(), preload_jobs=False, memory_limit=400 * 2**20)
     p.warm()
     yield p
     p.close()
@@ -102,7 +102,7 @@ def test_job_target_names_registry_jobs_and_module_jobs():
 
 
 def test_a_job_no_worker_can_find_is_refused_before_a_worker_is_taken(tmp_path):
-    pool = WorkerPool(preload=())  # never warmed: submit must not start one
+    pool = WorkerPool(preload=(), preload_jobs=False)  # never warmed: submit must not start one
     try:
         with pytest.raises(UserError, match="cannot be found by name"):
             pool.submit(Job("local", "made here", HogParams, _hog), HogParams(), tmp_path)

@@ -151,7 +151,8 @@ class EMTab(QWidget):
                               self._history_frame, "em-log-likelihood")
         self.history_line = self.curve.curve("#4e79a7", "fit", 2, symbol="o", symbolSize=5, symbolBrush="#4e79a7")
         self.truth_line = pg.InfiniteLine(0, angle=0, pen=pg.mkPen(TRUTH_COLOR, style=Qt.PenStyle.DashLine),
-                                          label="truth on these points", labelOpts={"position": 0.05, "color": TRUTH_COLOR})
+                                          label="truth on these points", labelOpts={"position": 0.02, "color": TRUTH_COLOR,
+                                                     "anchors": [(0, 1), (0, 1)]})  # above, from the left
         self.curve.plot.addItem(self.truth_line)
         right = QSplitter(Qt.Orientation.Vertical)
         right.addWidget(self.picture)

@@ -121,7 +121,8 @@ class HSICTab(QWidget):
                                          fillLevel=0, brush=pg.mkBrush(78, 121, 167, 80))
         self.gamma_curve = self.null.curve(GAMMA_COLOR, "gamma approximation")
         self.observed = pg.InfiniteLine(0, angle=90, pen=pg.mkPen(OBSERVED_COLOR, width=2), label="observed",
-                                        labelOpts={"position": 0.9, "color": OBSERVED_COLOR, "anchors": [(1, 0), (1, 0)]})
+                                        labelOpts={"position": 0.55, "color": OBSERVED_COLOR,
+                                                   "anchors": [(1, 0.5), (1, 0.5)]})  # left of the line
         self.null.plot.addItem(self.observed)
         self.hsic_card = MatrixCard("Normalised HSIC", "hsic-matrix")
         self.pearson_card = MatrixCard("Pearson r", "pearson-matrix", levels=(-1.0, 1.0), colormap="CET-D1")

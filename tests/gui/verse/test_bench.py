@@ -182,6 +182,19 @@ def test_training_through_the_bench_fills_curves_and_couplets_then_resumes_and_p
     assert (b.curves.to_frame().query("phase == 'val' and metric == 'acc'").run == run.name).sum() == 4
 
 
+def test_selecting_a_past_run_shows_its_curves_and_its_fixed_z_couplets(qtbot, vbench, trained):
+    workspace, run, training = trained
+    b = vbench(workspace)
+    assert b.couplets.lines == []
+    b.runs.table.selectRow(0)
+    qtbot.waitUntil(lambda: len(b.couplets.lines) == SHOWN, timeout=30000)
+    vocabulary = set("".join(training)) - {"，"}
+    assert all(COUPLET.match(s) and set(s) - {"，"} <= vocabulary for s in b.couplets.lines)
+    assert run.name in b.couplets.title()
+    assert run.name in b.curves.runs()
+    assert set(b.curves.to_frame().query("phase == 'val'").metric) == {"loss", "recon", "kl", "acc"}
+
+
 def test_generate_greedy_and_sampled_with_nearest_training_couplets(qtbot, vbench, trained):
     workspace, run, training = trained
     b = vbench(workspace)
@@ -229,7 +242,7 @@ def test_interpolation_shows_every_step_from_one_couplet_to_the_other(qtbot, vbe
     for text in (a, z):
         b.typed.setText(text)
         play(qtbot, b, b.reconstruct_button)
-        ends.append(b.reconstruction.text().split("→")[1].split()[0])
+        ends.append(b.reconstruction.text().split("→ ")[1].split()[0])
     assert [steps[0], steps[-1]] == ends
 
 
