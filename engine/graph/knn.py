@@ -62,9 +62,9 @@ def knn_graph(vectors: Vectors, k: int = 40, min_sim: float = 0.5, method: str =
         sim, idx = _hnsw(unit, kk, ctx)
         keep = (sim >= min_sim) & (idx >= 0)
         rows, cols, sims = np.broadcast_to(np.arange(n)[:, None], idx.shape)[keep], idx[keep], sim[keep]
-    order = np.lexsort((-sims, rows))  # each item's links, most similar first
-    return Graph(list(vectors.names), rows[order].astype(np.int64), cols[order].astype(np.int64),
-                 sims[order].astype(np.float64), True, vectors.labels, method)
+    # both searches list each item's links together, most similar first
+    return Graph(list(vectors.names), rows.astype(np.int64), cols.astype(np.int64), sims.astype(np.float64), True,
+                 vectors.labels, method)
 
 
 def _exact(unit: np.ndarray, k: int, min_sim: float, ctx: TaskContext) -> tuple[np.ndarray, ...]:

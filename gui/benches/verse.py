@@ -149,9 +149,9 @@ class VerseBench(Bench):
 
     def __init__(self, workspace: Path, parent: QWidget | None = None) -> None:
         super().__init__(workspace, parent)
-        self.loaded: verse.Couplets | None = None
         self.poet: Poet | None = None
         self.poet_key: tuple | None = None  # the run and its checkpoints' times the poet was opened from
+        self.keep_panel = False  # True while selecting runs must not redraw the couplets panel
 
         # -- left: the poems ----------------------------------------------------------
         self.picker = SourcePicker([], FILTER, "verse-data")
@@ -218,6 +218,9 @@ class VerseBench(Bench):
         self.curves.expect_metrics(job.JOB.metrics)
         self.couplets = LinesPanel(f"Couplets from {job.SHOWN} fixed z's",
                                    "Decoded from the same z's after each epoch: watch the five-character form emerge.")
+        self.fixed_runner = self.runner(self._show_fixed, latest_wins=True)
+        self.fixed_runner.failed.disconnect(self.messages.error)  # a run without a model just shows none
+        self.fixed_runner.failed.connect(lambda *_: self.couplets.clear())
         watch = QSplitter(Qt.Orientation.Vertical)
         watch.addWidget(self.curves)
         watch.addWidget(self.couplets)
@@ -230,9 +233,6 @@ class VerseBench(Bench):
 
         # -- play tab -------------------------------------------------------------------------
         self.play_runner = self.runner(self._played)
-        self.fixed_runner = self.runner(self._show_fixed, latest_wins=True)
-        self.fixed_runner.failed.disconnect(self.messages.error)  # a run without a model just shows none
-        self.fixed_runner.failed.connect(lambda *_: self.couplets.clear())
         self.run_choice = QComboBox()
         self.run_choice.setToolTip("The trained run to play with: the one just trained, or the one selected in "
                                    "the Train tab's run list")
@@ -370,7 +370,6 @@ class VerseBench(Bench):
 
     # -- poems ------------------------------------------------------------------------------------
     def _source_changed(self, _: str) -> None:
-        self.loaded = None
         self.summary.setText("Press Read poems to see what the collection holds (or train on it directly).")
         self.sample.set_frame(pd.DataFrame())
 
@@ -384,7 +383,6 @@ class VerseBench(Bench):
 
     def _loaded(self, result: tuple[verse.Couplets, bool]) -> None:
         found, simplified = result
-        self.loaded = found
         how = [found.name] + ([f"read as {found.notes.encoding}"] if found.notes.encoding else []) + \
             (["converted to simplified"] if simplified else [])
         self.summary.setText(f"{found.poems:,} poems → {len(found.samples):,} couplets, {found.distinct:,} distinct "
@@ -468,7 +466,9 @@ class VerseBench(Bench):
 
     def _ended(self) -> None:
         self.runs.set_busy(False)
+        self.keep_panel = True  # the refresh re-selects runs: the panel keeps the run just trained
         self.runs.refresh()
+        self.keep_panel = False
         self._fill_run_choice(self.driver.current_run)
 
     def _runs_selected(self, paths: list) -> None:
@@ -481,7 +481,7 @@ class VerseBench(Bench):
                 self.curves.add_frame(name, read_metrics(path))
         if len(paths) == 1:
             self.run_choice.setCurrentIndex(max(0, self.run_choice.findText(paths[0].name)))
-            if not self.busy:
+            if not (self.busy or self.keep_panel):
                 run = paths[0]
                 self.fixed_runner.submit(lambda ctx: (run.name, fixed_couplets(run)))
 

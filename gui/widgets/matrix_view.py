@@ -5,7 +5,6 @@ their cells (off the diagonal, |v| ≥ WRITTEN; the CSV export has them all)."""
 from __future__ import annotations
 
 import re
-
 from typing import Sequence
 
 import numpy as np

@@ -37,7 +37,7 @@ from engine.io import atomic_open
 from engine.maths import angles
 from engine.tasks import TaskContext
 from gui.benches.base import Bench
-from gui.benches.maths.common import LEFT_WIDTH, controls_column, grid
+from gui.benches.maths.common import LEFT_WIDTH, LazyTab, controls_column, grid
 from gui.widgets.export import ask_save_path
 from gui.widgets.layout import side_by_side_panes
 from gui.widgets.params_form import ParamsForm
@@ -114,7 +114,7 @@ def sweep(samples: int, limited: bool, distribution: str, seed: int, ctx: TaskCo
     return out
 
 
-class AnglesTab(QWidget):
+class AnglesTab(LazyTab):
     def __init__(self, bench: Bench, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.bench = bench
@@ -185,8 +185,8 @@ class AnglesTab(QWidget):
         self.marker = pg.InfiniteLine(1.0, angle=90, pen=pg.mkPen("#888", width=1))
         self.sweep_card.plot.addItem(self.marker)
         self.table_widget = QTableWidget(len(TABLE_NS), len(TABLE_HEADERS))
-        self.splitter = side_by_side_panes(self, left, grid(self.theta, self.cos, self.sweep_card, self._table()),
-                                           LEFT_WIDTH)
+        pictures = grid(self.theta, self.cos, self.sweep_card, self._table(), bottom_shares=(4, 5))
+        self.splitter = side_by_side_panes(self, left, pictures, LEFT_WIDTH)
 
         self.n_slider.valueChanged.connect(lambda step: self.n_spin.setValue(self._n_at(step)))
         self.n_spin.valueChanged.connect(self._n_changed)
@@ -196,6 +196,8 @@ class AnglesTab(QWidget):
         self.sweep_task.button.clicked.connect(lambda: self.request_sweep(force=True))
         bench.keep_form("angles", self.form)
         self.n_spin.setValue(angles.AnglesParams.n)
+
+    def start(self) -> None:
         self._n_changed(self.n_spin.value())
 
     # -- controls ---------------------------------------------------------------------
@@ -217,6 +219,8 @@ class AnglesTab(QWidget):
         return self.form.params(n=n, samples=pairs_for(n, values["samples"], self.limited.isChecked()))
 
     def request(self) -> None:
+        if not self.started:
+            return
         try:
             p = self.params()
         except ValueError as exc:

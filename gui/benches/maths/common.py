@@ -1,5 +1,6 @@
-"""What the maths bench's tabs share: colours blended by weights, the left column
-of controls, and the 2 × 2 grid of plots."""
+"""What the maths bench's tabs share: a first picture computed when the tab is first
+shown, colours blended by weights, the left column of controls, and the 2 × 2 grid
+of plots."""
 
 from __future__ import annotations
 
@@ -11,7 +12,26 @@ from PySide6.QtWidgets import QFrame, QScrollArea, QSplitter, QVBoxLayout, QWidg
 
 from gui.widgets.colors import PALETTE
 
-LEFT_WIDTH = 330
+LEFT_WIDTH = 300
+
+
+class LazyTab(QWidget):
+    """A tab that computes its first picture when it is first shown: the window builds every bench
+    at start-up, and tabs computing unseen would slow the one in front.  Requests made before
+    (a remembered form restoring its values) wait for ``start``."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.started = False
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt API
+        super().showEvent(event)
+        if not self.started:
+            self.started = True
+            self.start()
+
+    def start(self) -> None:
+        raise NotImplementedError
 
 
 def palette_rgb(k: int) -> np.ndarray:
@@ -43,14 +63,15 @@ def controls_column(*widgets: QWidget) -> QScrollArea:
     return area
 
 
-def grid(top_left: QWidget, top_right: QWidget, bottom_left: QWidget, bottom_right: QWidget) -> QSplitter:
-    """Two rows of two, every border draggable."""
+def grid(top_left: QWidget, top_right: QWidget, bottom_left: QWidget, bottom_right: QWidget,
+         bottom_shares: tuple[int, int] = (1, 1)) -> QSplitter:
+    """Two rows of two, every border draggable; ``bottom_shares`` splits the lower row's width."""
     rows = QSplitter(Qt.Orientation.Vertical)
-    for left, right in ((top_left, top_right), (bottom_left, bottom_right)):
+    for left, right, shares in ((top_left, top_right, (1, 1)), (bottom_left, bottom_right, bottom_shares)):
         row = QSplitter(Qt.Orientation.Horizontal)
         row.addWidget(left)
         row.addWidget(right)
-        row.setSizes([1000, 1000])
+        row.setSizes([1000 * shares[0], 1000 * shares[1]])
         rows.addWidget(row)
     rows.setSizes([1000, 1000])
     return rows

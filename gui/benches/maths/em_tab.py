@@ -37,7 +37,7 @@ from engine.errors import UserError
 from engine.maths import em, tables
 from engine.tasks import TaskContext
 from gui.benches.base import Bench
-from gui.benches.maths.common import LEFT_WIDTH, blended_brushes, controls_column
+from gui.benches.maths.common import LEFT_WIDTH, LazyTab, blended_brushes, controls_column
 from gui.benches.maths.hsic_tab import TABLE_FILTER
 from gui.widgets.colors import PALETTE
 from gui.widgets.layout import side_by_side_panes
@@ -75,7 +75,7 @@ def component_densities(x: np.ndarray, mix: em.Mixture) -> np.ndarray:
     return np.exp(em.log_components(x[:, None], mix))
 
 
-class EMTab(QWidget):
+class EMTab(LazyTab):
     def __init__(self, bench: Bench, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.bench = bench
@@ -151,7 +151,8 @@ class EMTab(QWidget):
                               self._history_frame, "em-log-likelihood")
         self.history_line = self.curve.curve("#4e79a7", "fit", 2, symbol="o", symbolSize=5, symbolBrush="#4e79a7")
         self.truth_line = pg.InfiniteLine(0, angle=0, pen=pg.mkPen(TRUTH_COLOR, style=Qt.PenStyle.DashLine),
-                                          label="truth on these points", labelOpts={"position": 0.02, "color": TRUTH_COLOR,
+                                          label="truth on these points",
+                                          labelOpts={"position": 0.02, "color": TRUTH_COLOR,
                                                      "anchors": [(0, 1), (0, 1)]})  # above, from the left
         self.curve.plot.addItem(self.truth_line)
         right = QSplitter(Qt.Orientation.Vertical)
@@ -177,6 +178,8 @@ class EMTab(QWidget):
         self.task.button.clicked.connect(self.run)
         self.load_runner = bench.runner(self._loaded, latest_wins=True)
         bench.keep_form("em", self.form)
+
+    def start(self) -> None:
         self._regenerate()
 
     # -- data ---------------------------------------------------------------------------
@@ -248,7 +251,7 @@ class EMTab(QWidget):
 
     def reset(self) -> None:
         """The seeded start for the current data and model (k-means++ imports scikit-learn: background)."""
-        if self.data is None:
+        if self.data is None or not self.started:
             return
         try:
             p = self.params()

@@ -15,7 +15,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
@@ -31,7 +30,7 @@ from engine import params as prm
 from engine.errors import UserError
 from engine.maths import hsic, tables
 from gui.benches.base import Bench
-from gui.benches.maths.common import LEFT_WIDTH, controls_column, grid
+from gui.benches.maths.common import LEFT_WIDTH, LazyTab, controls_column, grid
 from gui.widgets.layout import side_by_side_panes
 from gui.widgets.matrix_view import MatrixCard
 from gui.widgets.params_form import ParamsForm
@@ -54,7 +53,7 @@ def synthetic_table(n: int, noise: float, seed: int) -> pd.DataFrame:
     return pd.DataFrame(columns)
 
 
-class HSICTab(QWidget):
+class HSICTab(LazyTab):
     def __init__(self, bench: Bench, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.bench = bench
@@ -140,6 +139,8 @@ class HSICTab(QWidget):
         self.test_task.button.clicked.connect(self.request_test)
         self.matrix_task.button.clicked.connect(lambda: self.request_matrix(force=True))
         bench.keep_form("hsic", self.form)
+
+    def start(self) -> None:
         self._regenerate()
 
     # -- data ---------------------------------------------------------------------------
@@ -223,7 +224,7 @@ class HSICTab(QWidget):
         self.request_matrix()
 
     def request_test(self) -> None:
-        if self.pair is None:
+        if self.pair is None or not self.started:
             return
         try:
             p = self.params()
@@ -236,6 +237,8 @@ class HSICTab(QWidget):
             x, y, p.sigma, p.bandwidth, p.estimator, p.permutations, p.seed, ctx))
 
     def request_matrix(self, force: bool = False) -> None:
+        if not self.started:
+            return
         try:
             p = self.params()
         except prm.ParamError:

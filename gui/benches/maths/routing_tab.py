@@ -152,6 +152,7 @@ class RoutingTab(QWidget):
                                for kind in routing.ROUTINGS}
         self.uniform = pg.InfiniteLine(1 / 3, angle=0, pen=pg.mkPen("#888", style=Qt.PenStyle.DashLine),
                                        label="uniform 1/k", labelOpts={"position": 0.1, "color": "#888"})
+        self.hardness.legend.setOffset((-5, -5))  # bottom right, below the curves
         self.hardness.plot.addItem(self.uniform)
         self.hardness.plot.addItem(pg.InfiniteLine(1.0, angle=0, pen=pg.mkPen("#888", style=Qt.PenStyle.DotLine),
                                                    label="one-hot", labelOpts={"position": 0.1, "color": "#888"}))
@@ -210,7 +211,8 @@ class RoutingTab(QWidget):
         lengths = {kind: np.linalg.norm(self.steps[kind][t - 1].outputs, axis=1) for kind in self.steps}
         self.summary.setText("Output lengths ‖v_j‖ at this iteration (capsule 1, 2, …):\n" + "\n".join(
             f"{kind}: " + ", ".join(f"{v:.2f}" for v in lengths[kind]) for kind in routing.ROUTINGS) +
-            "\nSquashed outputs stay inside the unit circle; soft K-means' centres do not.")
+            "\nSquash keeps the routings' outputs inside the unit circle (dashed); soft K-means' centres are "
+            "plain weighted means of the inputs.")
 
     # -- exports ------------------------------------------------------------------------
     def panel_frame(self, kind: str) -> pd.DataFrame:

@@ -78,3 +78,10 @@ def test_duplicates_find_each_other_and_self_is_excluded():
     x = np.array([[1, 0], [1, 0], [0, 1]], np.float32)
     g = knn_graph(Vectors(list("abc"), x), 1, 0.5)
     assert as_dict(g) == {(0, 1): pytest.approx(1.0), (1, 0): pytest.approx(1.0)}
+
+
+def test_links_are_listed_by_item_then_similarity():
+    g = knn_graph(clustered(n=400), 12, 0.2)
+    assert np.all(np.diff(g.source) >= 0)
+    same = np.diff(g.source) == 0
+    assert np.all(np.diff(g.weight)[same] <= 0)

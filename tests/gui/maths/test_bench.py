@@ -25,6 +25,9 @@ def maths(qtbot, tmp_path):
     qtbot.addWidget(b)
     b.resize(1400, 880)
     b.show()
+    for i in range(b.tabs.count()):  # a tab computes its first picture when first shown
+        b.tabs.setCurrentIndex(i)
+    b.tabs.setCurrentIndex(0)
     qtbot.waitUntil(lambda: b.angles.picture is not None and b.hsic.result is not None
                     and b.hsic.matrix is not None and b.em.state is not None, timeout=WAIT)
     yield b
@@ -180,7 +183,7 @@ def test_em_steps_climb_and_run_converges(qtbot, maths):
     tab = maths.em
     for i in range(1, 6):
         tab.step_button.click()
-        qtbot.waitUntil(lambda: tab.state.iteration == i and not tab.work.busy, timeout=WAIT)
+        qtbot.waitUntil(lambda i=i: tab.state.iteration == i and not tab.work.busy, timeout=WAIT)
     assert np.all(np.diff(tab.history) >= -1e-12)  # the log-likelihood never decreases
     _, curve = tab.history_line.getData()
     assert np.array_equal(curve, tab.history)
@@ -201,6 +204,9 @@ def test_em_control_change_resets(qtbot, maths):
     tab.step_button.click()
     qtbot.waitUntil(lambda: tab.state.iteration == 1, timeout=WAIT)
     assert tab.history[1] >= tab.history[0]
+    tab.play_button.setChecked(True)  # steps until converged, then stops by itself
+    qtbot.waitUntil(lambda: tab.converged and not tab.play_button.isChecked(), timeout=WAIT)
+    assert tab.state.iteration > 1 and np.all(np.diff(tab.history) >= -1e-12)
 
 
 def test_kmeans_is_the_hard_limit_and_matches_sklearn(qtbot, maths):
@@ -263,6 +269,17 @@ class Drag:
 
     def ignore(self):
         self.accepted = False
+
+
+def test_tabs_wait_until_shown(qtbot, tmp_path):
+    b = MathsBench(tmp_path / "ws")
+    qtbot.addWidget(b)
+    b.show()
+    qtbot.waitUntil(lambda: b.angles.picture is not None, timeout=WAIT)
+    assert b.hsic.result is None and not b.hsic.test_runner.busy and b.em.state is None
+    b.tabs.setCurrentWidget(b.em)
+    qtbot.waitUntil(lambda: b.em.state is not None, timeout=WAIT)
+    b.shutdown()
 
 
 def test_routing_opens_and_follows_its_controls(qtbot, maths):

@@ -190,3 +190,25 @@ def test_form_values_survive_switching_experiment_and_restarting(qtbot, bench, t
     qtbot.addWidget(again)
     assert again.form.values()["epochs"] == 300
     again.shutdown()
+
+
+def test_download_can_be_cancelled_from_the_button(qtbot, bench, tmp_path, monkeypatch):
+    import hashlib
+
+    import gui.benches.models as models
+    from engine.data import mnist
+
+    server = tmp_path / "server"
+    server.mkdir()
+    big = server / "train-images-idx3-ubyte.gz"
+    big.write_bytes(np.random.default_rng(0).bytes(40 << 20))
+    files = {big.name: hashlib.md5(big.read_bytes()).hexdigest()}
+    monkeypatch.setattr(models, "download_mnist", lambda p, ctx: mnist.download(
+        tmp_path / "cache", mirrors=[server.as_uri() + "/"], files=files, ctx=ctx))
+    bench.download.click()
+    qtbot.waitUntil(lambda: bench.download.text() == "Cancel download", timeout=10000)
+    qtbot.waitUntil(lambda: "downloading" in bench.data_summary.text(), timeout=10000)
+    bench.download.click()
+    qtbot.waitUntil(lambda: not bench.download_runner.busy, timeout=20000)
+    assert bench.download.text() == "Download MNIST" and bench.messages.level != "error"
+    assert list((tmp_path / "cache").iterdir()) == []

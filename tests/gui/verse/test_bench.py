@@ -180,6 +180,8 @@ def test_training_through_the_bench_fills_curves_and_couplets_then_resumes_and_p
     assert "completed" in b.messages.text.text(), b.messages.text.text()
     assert b.runs.model.rowCount() == 1
     assert (b.curves.to_frame().query("phase == 'val' and metric == 'acc'").run == run.name).sum() == 4
+    qtbot.waitUntil(lambda: not b.fixed_runner.busy, timeout=30000)
+    assert "step" in b.couplets.title()  # the run list's refresh leaves the live panel as it was
 
 
 def test_selecting_a_past_run_shows_its_curves_and_its_fixed_z_couplets(qtbot, vbench, trained):
