@@ -112,7 +112,7 @@ def main() -> None:
         return
     folder = Path(tempfile.mkdtemp())
     sides = {"ours": (sys.executable, OURS), "nlp-zero": (args.nlp_zero_python, NLP_ZERO)}
-    print("generated corpus; one thread per side, each in a fresh process; best of", args.repeats)
+    print(f"{args.corpus or 'generated corpus'}; one thread per side, each in a fresh process; best of {args.repeats}")
     paths = [Path(args.corpus)] if args.corpus else \
         [generator.write(folder / f"corpus-{m}M.txt", characters=int(float(m) * 1e6)) for m in args.chars.split(",")]
     for path in paths:

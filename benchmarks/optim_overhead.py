@@ -40,6 +40,8 @@ CONFIGS: dict[str, dict] = {
     "lookahead": {"lookahead": True},
     "lazy (every weight)": {"lazy": True},
     "ema": {"ema": 0.999},
+    "all but accumulation": {"schedule": "1000:1,2000:0.1", "weight_decay": 0.01, "layer_adaptation": True,
+                             "lookahead": True, "lazy": True, "ema": 0.999},
     "all stacked": {"accumulate": 4, "schedule": "1000:1,2000:0.1", "weight_decay": 0.01,
                     "layer_adaptation": True, "lookahead": True, "lazy": True, "ema": 0.999},
 }

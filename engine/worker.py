@@ -303,6 +303,7 @@ class _Run:
     run_dir: str | None = None
     step: int = 0
     peak: int = 0
+    ended: ev.Finished | ev.Failed | None = None  # the run's own ending, when it came before the death
 
 
 class Worker:
@@ -312,14 +313,13 @@ class Worker:
         ctx = mp.get_context("spawn")
         self.events, child_events = ctx.Pipe(duplex=False)
         child_commands, self._commands = ctx.Pipe(duplex=False)
-        self.process = ctx.Process(target=_serve, args=(child_commands, child_events, threads, preload,
-                                                              preload_jobs),
-                                   name="kexue-job-worker")
+        args = (child_commands, child_events, threads, preload, preload_jobs)
+        self.process = ctx.Process(target=_serve, args=args, name="kexue-job-worker")
         self.process.start()
         child_events.close()  # the child holds the only writer: its death reads as end of file here
         child_commands.close()
         self.pid: int = self.process.pid
-        self.ready = False  # it has said so (torch imported)
+        self.ready = False  # it said so: what it preloads is imported
         self.limit: int | None = None  # resident bytes past which it is killed
         self._send_lock = threading.Lock()
 
@@ -487,6 +487,8 @@ class WorkerPool:
         for event in batch:
             if isinstance(event, ev.Started):
                 run.run_id, run.run_dir = event.run_id, event.run_dir
+            elif isinstance(event, (ev.Finished, ev.Failed)):
+                run.ended = event
             run.step = max(run.step, event.step)
             for sink in sinks:
                 sink(event)
@@ -496,6 +498,10 @@ class WorkerPool:
         """Record a dead worker's run as failed with ``cause``; its checkpoints stay as they are."""
         if run.run_dir is None:
             raise WorkerDied(cause)
+        if isinstance(run.ended, ev.Finished):  # it died on its way out: the run itself is complete
+            return Outcome(run.ended.status, Path(run.run_dir), dict(run.ended.summary))
+        if isinstance(run.ended, ev.Failed):
+            return Outcome("failed", Path(run.run_dir), error=run.ended.message)
         store = RunStore(Path(run.run_dir))
         store.last_step = run.step
         try:

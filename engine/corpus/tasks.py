@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from engine.corpus import counting, readers
+from engine.corpus import counting, discovery, readers
 from engine.errors import UserError
 from engine.io import atomic_open
 from engine.params import param
@@ -144,6 +144,12 @@ class DiscoverParams:
     min_count: int = param(32, "least frequency of a word", minimum=1, maximum=10 ** 9, label="Min count")
     thresholds: str = param("0,2,4,6", "ln cohesion thresholds for 1…n-grams (the post's: 0,2,4,6)",
                             label="ln cohesion ≥")
+    top: int = param(0, "keep only the most frequent words (the evaluation's cut: 50,000; 0: all)", minimum=0,
+                     maximum=10 ** 9, label="Keep top")
+    preset: str = param("custom", "published settings by name (they replace min count, thresholds and top): "
+                        "rewrite = kexue.fm/archives/6920, first-upload = its repository's first version, "
+                        "original = the 2017 post's ratios 5, 25, 125 at min count 128, evaluation = rewrite "
+                        "cut to the top 50,000", choices=("custom", *discovery.PRESETS), label="Preset")
 
 
 @dataclass
@@ -165,11 +171,16 @@ def thresholds_of(text: str) -> tuple[float, ...]:
     return values
 
 
-def discover(p: DiscoverParams, ctx: TaskContext | None = None) -> Discovered:
-    from engine.corpus import discovery
+def discovery_params(p: DiscoverParams) -> discovery.DiscoveryParams:
+    if p.preset != "custom":
+        preset = discovery.PRESETS[p.preset]
+        return discovery.DiscoveryParams(p.n, preset.min_count, preset.thresholds, top=preset.top)
+    return discovery.DiscoveryParams(p.n, p.min_count, thresholds_of(p.thresholds), top=p.top)
 
+
+def discover(p: DiscoverParams, ctx: TaskContext | None = None) -> Discovered:
     ctx = ctx or TaskContext()
-    dp = discovery.DiscoveryParams(p.n, p.min_count, thresholds_of(p.thresholds))
+    dp = discovery_params(p)
     notes = readers.Notes()
 
     def texts():
@@ -185,8 +196,6 @@ def discover(p: DiscoverParams, ctx: TaskContext | None = None) -> Discovered:
 
 def write_words(words: list, out: Path | str) -> None:
     """word, count, ln cohesion and known/new (in jieba's dictionary or not), one a line."""
-    from engine.corpus import discovery
-
     known = discovery.jieba_words()
     with atomic_open(out) as f:
         for w in words:

@@ -4,7 +4,7 @@ links u → v weighted by the cosine.  His loop asks gensim's ``most_similar(u, 
 one word at a time; here whole blocks of rows go through one matrix product.
 
 * ``exact`` (up to ``EXACT_LIMIT`` items): brute force in torch by square tiles of the
-  similarity matrix (~64 MiB each), each computed once for both of its halves, the item
+  similarity matrix (1024 × 1024), each computed once for both of its halves, the item
   itself excluded by index (so duplicates still find each other).
 * ``faiss-hnsw`` (above): an HNSW index on inner products of the unit vectors (faiss).
   faiss rather than pynndescent because it compiles nothing at run time (pynndescent's
@@ -19,8 +19,6 @@ one word at a time; here whole blocks of rows go through one matrix product.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from engine.graph import GraphInputError
@@ -29,7 +27,7 @@ from engine.tasks import TaskContext
 
 EXACT_LIMIT = 50_000
 METHODS = ("auto", "exact", "faiss-hnsw")
-BLOCK_BYTES = 64 << 20
+TILE = 1024  # rows and columns of a similarity tile (4 MiB): fastest of 1024/2048/4096 at 10k items
 HNSW_M = 24
 HNSW_EF_CONSTRUCTION = 40
 CHUNK = 10_000
@@ -79,7 +77,7 @@ def _exact(unit: np.ndarray, k: int, min_sim: float, ctx: TaskContext) -> tuple[
 
     n = len(unit)
     x = torch.from_numpy(np.ascontiguousarray(unit))
-    tile = max(1, min(n, int(math.sqrt(BLOCK_BYTES // 4))))
+    tile = max(1, min(n, TILE))
     starts = list(range(0, n, tile))
     pending: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     done: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []

@@ -1,8 +1,9 @@
 """Base optimizers by name, with the defaults of the framework the blog used.
 
 RMSprop follows Keras (the author's ``vae_keras.py``): ρ = 0.9 and ε = 1e-7,
-where PyTorch would default to α = 0.99 and ε = 1e-8.  All use the
-multi-tensor (``foreach``) kernels.
+where PyTorch would default to α = 0.99 and ε = 1e-8.  On CUDA the bases
+that have one use the fused kernel (one launch for all parameters); elsewhere
+the multi-tensor (``foreach``) one.
 """
 
 from __future__ import annotations
@@ -34,4 +35,7 @@ def make(name: str, parameters: Iterable[Any], lr: float, **overrides: Any) -> t
         raise ParamError(f"unknown optimizer {name!r}; choose one of {', '.join(OPTIMIZERS)}")
     accepted = inspect.signature(cls.__init__).parameters
     kw.update({k: v for k, v in overrides.items() if k in accepted})
-    return cls(parameters, lr=lr, foreach=True, **kw)
+    parameters = list(parameters)
+    tensors = [q for item in parameters for q in (item["params"] if isinstance(item, dict) else [item])]
+    fused = "fused" in accepted and bool(tensors) and all(q.is_cuda for q in tensors)
+    return cls(parameters, lr=lr, **kw, **({"fused": True} if fused else {"foreach": True}))

@@ -58,7 +58,7 @@ class LayerAdaptation(_Chosen):
     1 when either norm is 0), as bert4keras's ``extend_with_layer_adaptation``;
     over Adam this is LAMB (arXiv 1904.00962).  γ is clipped below at 1e-7 as
     bert4keras does.  The old weights go to a buffer kept across steps, which
-    then holds θ_old − θ_new; no host synchronisation."""
+    then holds θ_old − θ_new; the norms come to the host in one transfer."""
 
     def __init__(self, inner: Any, names: Names | None = None, exclude: Sequence[str] = ()) -> None:
         super().__init__(inner, names, None, exclude)
@@ -77,12 +77,13 @@ class LayerAdaptation(_Chosen):
             if not live:
                 continue
             back = [self._old[p] for p in live]
-            x_norm = torch.stack(torch._foreach_norm(back))
+            x_norm = torch._foreach_norm(back)
             torch._foreach_sub_(back, live)  # θ_old − θ_new = −Δ
-            d_norm = torch.stack(torch._foreach_norm(back))
+            norms = torch.stack([*x_norm, *torch._foreach_norm(back)]).tolist()  # one transfer
             lr = max(float(g["lr"]), 1e-7)
-            ratio = torch.where((x_norm > 0) & (d_norm > 0), x_norm * lr / d_norm.clamp_min(1e-30), 1.0)
-            torch._foreach_addcmul_(live, back, list((1.0 - ratio).unbind()))  # θ_old + ratio·Δ
+            ratios = [x * lr / d if x > 0 and d > 0 else 1.0 for x, d in zip(norms, norms[len(live):])]
+            one = torch.ones((), dtype=live[0].dtype, device=live[0].device)
+            torch._foreach_addcmul_(live, back, [one] * len(live), [1.0 - r for r in ratios])  # θ_old + ratio·Δ
 
 
 class Lazy(_Chosen):
@@ -100,7 +101,8 @@ class Lazy(_Chosen):
         for g in self.param_groups:
             for p in self._live(g):
                 rows = p.grad.reshape(len(p.grad), -1) if p.dim() else p.grad.reshape(1, 1)
-                absent = torch.nonzero(torch.linalg.vector_norm(rows, ord=float("inf"), dim=1) == 0).squeeze(1)
+                # amax and amin: two fast reductions (a row-wise ∞-norm or aminmax is ten times slower on CPU)
+                absent = torch.nonzero((rows.amax(1) == 0) & (rows.amin(1) == 0)).squeeze(1)
                 if len(absent):
                     flat = p.view(len(rows), -1)
                     held.append((flat, absent, flat.index_select(0, absent)))

@@ -72,6 +72,7 @@ class CorpusBench(Bench):
         super().__init__(workspace, parent)
         self.result: tasks.Discovered | None = None
         self.lexicon: dict[str, int] = {}
+        self._segmenter: tuple | None = None
 
         # -- left: the corpus ------------------------------------------------------
         self.picker = SourcePicker([], FILTER, "corpus-data")
@@ -307,14 +308,14 @@ class CorpusBench(Bench):
             return
         try:
             p = self.discover_form.params(corpus=self.picker.source() or "-")
-            thresholds = tasks.thresholds_of(p.thresholds)
         except (prm.ParamError, UserError) as exc:
             self.messages.error(str(exc))
             return
-        first = self.result.params
-        looser = p.min_count < first.min_count or any(a < b for a, b in zip(thresholds, first.thresholds))
-        tighter = discovery.DiscoveryParams(first.n, max(p.min_count, first.min_count),
-                                            tuple(max(a, b) for a, b in zip(thresholds, first.thresholds)))
+        first, wanted = self.result.params, tasks.discovery_params(p)
+        looser = wanted.min_count < first.min_count or any(a < b for a, b in zip(wanted.thresholds, first.thresholds))
+        tighter = discovery.DiscoveryParams(first.n, max(wanted.min_count, first.min_count),
+                                            tuple(max(a, b) for a, b in zip(wanted.thresholds, first.thresholds)),
+                                            top=wanted.top)
         words = discovery.refilter(self.result.words, self.result.strong, self.result.counts, tighter)
         self._show_words(words, " — looser than the last discovery: press Discover to find more" if looser else "")
 
@@ -335,7 +336,9 @@ class CorpusBench(Bench):
 
         text = self.sentence.text()
         if self.lexicon:
-            self.min_entropy_out.setText(" / ".join(min_entropy.Segmenter(self.lexicon).cut(text)))
+            if self._segmenter is None or self._segmenter[0] is not self.lexicon:
+                self._segmenter = (self.lexicon, min_entropy.Segmenter(self.lexicon))  # built once per lexicon
+            self.min_entropy_out.setText(" / ".join(self._segmenter[1].cut(text)))
         else:
             self.min_entropy_out.setText("(no lexicon yet)")
         self.jieba_out.setText(" / ".join(w for w in jieba.cut(text) if w.strip()))

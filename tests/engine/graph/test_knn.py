@@ -51,7 +51,7 @@ def test_exact_blocks_give_the_same_graph(monkeypatch):
 
     v = clustered(n=300)
     whole = as_dict(knn_graph(v, 8, 0.3, method="exact"))
-    monkeypatch.setattr(knn, "BLOCK_BYTES", 4 * 7 * 7)  # tiles of 7 × 7
+    monkeypatch.setattr(knn, "TILE", 7)
     assert as_dict(knn_graph(v, 8, 0.3, method="exact")) == pytest.approx(whole)
 
 

@@ -1,0 +1,193 @@
+"""The 2-D map of the items, coloured by group (module or label), that pans smoothly at
+100k points: one pixel-mode ScatterPlotItem per colour fed with numpy arrays (no brush
+or spot object per point), hover and click found by one vectorised nearest-point
+search in screen pixels (pyqtgraph's per-point hit test walks Python objects), and a
+highlight drawn as one overlay item over dimmed layers."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPoint, QPointF, Qt, Signal
+from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
+
+# Tableau 20: the 10 strong colours then their light partners
+PALETTE = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f",
+           "#bab0ac", "#a0cbe8", "#ffbe7d", "#ff9d9a", "#86bcb6", "#8cd17d", "#f1ce63", "#d4a6c8", "#fabfd2",
+           "#d7b5a6", "#79706e")
+HOVER_PX = 8
+POINT_PX = 4
+DIMMED = 0.15
+TIP_SCALE = 8  # an 8×8 digit shows at 64×64
+
+
+def group_color(group: int) -> str:
+    return PALETTE[int(group) % len(PALETTE)] if group >= 0 else "#888888"
+
+
+def picture(image: np.ndarray, scale: int = TIP_SCALE) -> QPixmap:
+    """A grey image (any range), dark ink on white as the digits are drawn, enlarged crisply."""
+    a = np.asarray(image, np.float64)
+    span = a.max() - a.min()
+    grey = np.ascontiguousarray(255 - (255 * (a - a.min()) / (span if span > 0 else 1)).astype(np.uint8))
+    h, w = grey.shape
+    qimage = QImage(grey.data, w, h, w, QImage.Format.Format_Grayscale8).copy()
+    return QPixmap.fromImage(qimage).scaled(w * scale, h * scale, Qt.AspectRatioMode.KeepAspectRatio,
+                                            Qt.TransformationMode.FastTransformation)
+
+
+class HoverTip(QFrame):
+    """A tooltip-like frame inside the plot: an item's picture (when it has one) and its text."""
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setObjectName("hoverTip")
+        self.setStyleSheet("#hoverTip { background: #ffffe8; border: 1px solid #888; border-radius: 3px; }"
+                           "#hoverTip QLabel { color: #111; }")
+        self.image = QLabel()
+        self.text = QLabel()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(5, 3, 5, 3)
+        layout.setSpacing(2)
+        layout.addWidget(self.image, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addWidget(self.text)
+        self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self.hide()
+
+    def show_at(self, where: QPoint, text: str, pixmap: QPixmap | None) -> None:
+        self.text.setText(text)
+        self.image.setVisible(pixmap is not None)
+        if pixmap is not None:
+            self.image.setPixmap(pixmap)
+        self.adjustSize()
+        room = self.parentWidget().size()
+        x = where.x() + 14 if where.x() + 14 + self.width() < room.width() else where.x() - 14 - self.width()
+        y = where.y() + 14 if where.y() + 14 + self.height() < room.height() else where.y() - 14 - self.height()
+        self.move(max(0, x), max(0, y))
+        self.show()
+        self.raise_()
+
+
+class ModuleMap(QWidget):
+    item_clicked = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.plot = pg.PlotWidget()
+        for side in ("left", "bottom"):
+            self.plot.hideAxis(side)  # UMAP / PCA coordinates carry no units worth reading
+        self.view = self.plot.getViewBox()
+        self.legend = self.plot.addLegend(offset=(-5, 5), labelTextSize="8pt")
+        self.layers: list[pg.ScatterPlotItem] = []
+        self.overlay = pg.ScatterPlotItem(size=POINT_PX + 3, pen=pg.mkPen("#222222", width=1), pxMode=True)
+        self.overlay.setZValue(10)
+        self.marker = pg.ScatterPlotItem(size=18, symbol="star", pen=pg.mkPen("#111111", width=1.5),
+                                         brush=pg.mkBrush("#ffd500"), pxMode=True)
+        self.marker.setZValue(20)
+        self.plot.addItem(self.overlay)
+        self.plot.addItem(self.marker)
+        self.coords = np.zeros((0, 2), np.float32)
+        self.groups = np.zeros(0, np.int64)
+        self.images: np.ndarray | None = None
+        self.describe: Callable[[int], str] = str
+        self.highlighted = np.zeros(0, np.int64)
+        self._overlay_color = "#e15759"
+        self._marked: int | None = None
+        self.tip = HoverTip(self.plot)
+        self._moves = pg.SignalProxy(self.plot.scene().sigMouseMoved, rateLimit=30, slot=self._hover)
+        self.plot.scene().sigMouseClicked.connect(self._clicked)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.plot, 1)
+
+    # -- content ------------------------------------------------------------------------
+    def set_points(self, coords: np.ndarray, groups: np.ndarray, images: np.ndarray | None = None,
+                   legend: list[str] | None = None) -> None:
+        """Points coloured by ``groups`` (ints; colours repeat after 20); ``legend`` names the
+        groups when there are at most 20 of them."""
+        self.coords = np.ascontiguousarray(coords, np.float32)
+        self.images = images
+        self.recolor(groups, legend)
+        self.highlight(None)
+        self.mark(None)
+        self.view.autoRange(padding=0.03)
+
+    def set_coords(self, coords: np.ndarray) -> None:
+        """A new layout of the same items: colours, highlight and marker follow."""
+        self.coords = np.ascontiguousarray(coords, np.float32)
+        self.recolor(self.groups)
+        self.highlight(self.highlighted if len(self.highlighted) else None, self._overlay_color)
+        self.mark(self._marked)
+        self.view.autoRange(padding=0.03)
+
+    def recolor(self, groups: np.ndarray, legend: list[str] | None = None) -> None:
+        self.groups = np.asarray(groups, np.int64)
+        for item in self.layers:
+            self.plot.removeItem(item)
+            self.legend.removeItem(item)
+        self.layers = []
+        uniq = np.unique(self.groups)
+        named = legend is not None and len(uniq) <= len(PALETTE)
+        colour = np.where(self.groups >= 0, self.groups % len(PALETTE), -1)
+        for c in np.unique(colour):
+            inside = colour == c
+            name = ", ".join(legend[int(g)] for g in np.unique(self.groups[inside])) if named else None
+            item = pg.ScatterPlotItem(self.coords[inside, 0], self.coords[inside, 1], size=POINT_PX, pen=None,
+                                      brush=pg.mkBrush(group_color(int(c))), pxMode=True, hoverable=False,
+                                      name=name)
+            self.plot.addItem(item)
+            self.layers.append(item)
+        self.legend.setVisible(named)
+        for item in self.layers:
+            item.setOpacity(DIMMED if len(self.highlighted) else 1.0)
+
+    def highlight(self, items: np.ndarray | None, color: str = "#e15759") -> None:
+        """Draw ``items`` on top and dim the rest (None: no highlight)."""
+        self._overlay_color = color
+        self.highlighted = np.zeros(0, np.int64) if items is None else np.asarray(items, np.int64)
+        for item in self.layers:
+            item.setOpacity(DIMMED if len(self.highlighted) else 1.0)
+        pts = self.coords[self.highlighted]
+        self.overlay.setData(pts[:, 0], pts[:, 1], brush=pg.mkBrush(color))
+
+    def mark(self, item: int | None) -> None:
+        """A star on one item (None: none)."""
+        self._marked = item
+        if item is None:
+            self.marker.setData([], [])
+        else:
+            self.marker.setData([float(self.coords[item, 0])], [float(self.coords[item, 1])])
+
+    # -- pointing ---------------------------------------------------------------------------
+    def nearest(self, scene_pos: QPointF) -> int | None:
+        """The item drawn within ``HOVER_PX`` pixels of a scene position (the closest), or None."""
+        if not len(self.coords) or not self.view.sceneBoundingRect().contains(scene_pos):
+            return None
+        p = self.view.mapSceneToView(scene_pos)
+        dx, dy = self.view.viewPixelSize()
+        d = ((self.coords[:, 0] - p.x()) / dx) ** 2 + ((self.coords[:, 1] - p.y()) / dy) ** 2
+        best = int(np.argmin(d))
+        return best if d[best] <= HOVER_PX ** 2 else None
+
+    def _hover(self, args: tuple) -> None:
+        pos = args[0]
+        item = self.nearest(pos)
+        if item is None:
+            self.tip.hide()
+            return
+        pixmap = picture(self.images[item]) if self.images is not None else None
+        self.tip.show_at(self.plot.mapFromScene(pos), self.describe(item), pixmap)
+
+    def _clicked(self, event) -> None:
+        if event.button() != Qt.MouseButton.LeftButton:
+            return
+        item = self.nearest(event.scenePos())
+        if item is not None:
+            self.item_clicked.emit(item)
+
+    def clear(self) -> None:
+        self.set_points(np.zeros((0, 2), np.float32), np.zeros(0, np.int64))
+        self.tip.hide()
