@@ -31,14 +31,16 @@ def param(
     slider: tuple[float, float] | None = None,
     positional: bool = False,
     group: str = "",
+    off_flag: str | None = None,
 ) -> Any:
     """Declare a job parameter: a dataclass field with its documentation.
 
     ``slider`` is the range a GUI slider spans (values outside it can still be typed);
-    ``positional`` makes it a positional argument of the CLI verb (an input file)."""
+    ``positional`` makes it a positional argument of the CLI verb (an input file); ``off_flag`` gives a
+    bool a second, plain-language flag that turns it off (``--undirected`` beside ``--directed``)."""
     meta = {"help": help, "choices": tuple(choices) if choices else None,
             "minimum": minimum, "maximum": maximum, "label": label, "gui": gui, "slider": slider,
-            "positional": positional, "group": group}
+            "positional": positional, "group": group, "off_flag": off_flag}
     return dataclasses.field(default=default, metadata=meta)
 
 
@@ -65,6 +67,7 @@ class ParamSpec:
     slider: tuple[float, float] | None = None
     positional: bool = False
     group: str = ""
+    off_flag: str | None = None
 
     @property
     def flag(self) -> str:
@@ -82,7 +85,8 @@ def specs(cls: type) -> list[ParamSpec]:
             name=f.name, type=hints[f.name], default=f.default, help=m.get("help", ""),
             choices=m.get("choices"), minimum=m.get("minimum"), maximum=m.get("maximum"),
             label=m.get("label") or f.name.replace("_", " ").capitalize(), gui=m.get("gui", True),
-            slider=m.get("slider"), positional=m.get("positional", False), group=m.get("group", "")))
+            slider=m.get("slider"), positional=m.get("positional", False), group=m.get("group", ""),
+            off_flag=m.get("off_flag")))
     return [s for s in out if not s.group] + [s for s in out if s.group]
 
 
@@ -140,6 +144,9 @@ def add_arguments(parser: argparse.ArgumentParser, cls: type) -> None:
         if s.type is bool:
             parser.add_argument(s.flag, dest=s.name, action=argparse.BooleanOptionalAction,
                                 default=s.default, help=help_text)
+            if s.off_flag:
+                parser.add_argument(s.off_flag, dest=s.name, action="store_false",
+                                    help=f"the same as --no-{s.flag[2:]}")
         else:
             parser.add_argument(s.flag, dest=s.name, type=s.type, default=s.default,
                                 choices=s.choices, help=help_text, metavar=s.name.upper()

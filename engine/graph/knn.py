@@ -109,12 +109,13 @@ def _from_tile(s, i0: int, j0: int, k: int, min_sim: float, both: bool) -> list[
     import torch
 
     a = s.numpy()
-    above = a >= min_sim
-    out = []
-    sides = [(np.count_nonzero(above, axis=1) > k, 0)] + ([(np.count_nonzero(above, axis=0) > k, 1)] if both else [])
-    flat = np.flatnonzero(above)
+    flat = np.flatnonzero(a >= min_sim)
     ri, cj = np.divmod(flat, a.shape[1])
     values = a.ravel()[flat]
+    out = []
+    sides = [(np.bincount(ri, minlength=a.shape[0]) > k, 0)]
+    if both:
+        sides.append((np.bincount(cj, minlength=a.shape[1]) > k, 1))
     for dense, axis in sides:
         own, other = (ri, cj) if axis == 0 else (cj, ri)
         light = ~dense[own]

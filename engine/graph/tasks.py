@@ -37,7 +37,7 @@ class ClusterParams:
     k: int = param(40, "neighbours kept per item in the similarity graph", minimum=1, maximum=1000)
     min_sim: float = param(0.5, "least cosine of a kept neighbour", minimum=-1.0, maximum=1.0, slider=(0.0, 1.0),
                            label="Min similarity")
-    directed: bool = param(True, "directed links and flow (--undirected: undirected)")
+    directed: bool = param(True, "directed links and flow", off_flag="--undirected")
     levels: str = param("two", "InfoMap's two-level partition or its multilevel hierarchy", choices=LEVELS)
     teleport: float = param(0.15, "teleportation probability τ of the directed flow", minimum=0.0, maximum=0.99)
     trials: int = param(1, "InfoMap trials; the shortest codelength is kept", minimum=1, maximum=1000)

@@ -13,6 +13,7 @@ BENCHES: list[tuple[str, str]] = [
     ("Physics", "gui.benches.physics:PhysicsBench"),
     ("Verse", "gui.benches.verse:VerseBench"),
     ("Maths", "gui.benches.maths:MathsBench"),
+    ("Clusters", "gui.benches.clusters:ClustersBench"),
 ]
 
 

@@ -20,7 +20,7 @@ PALETTE = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b
            "#d7b5a6", "#79706e")
 HOVER_PX = 8
 POINT_PX = 4
-DIMMED = 0.15
+DIMMED = 0.25
 TIP_SCALE = 8  # an 8×8 digit shows at 64×64
 
 

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 from gui.benches.clusters.jobs import ModuleView
 from gui.benches.clusters.map_view import group_color
 
-LABELLED = 30  # members named on the picture (by flow); the rest show on hover in the map
+LABELLED = 15  # members named on the picture (by flow); the rest show on hover in the map
 LABEL_CHARS = 36
 
 
@@ -48,15 +48,16 @@ class ModuleGraphView(QWidget):
                    for m, g in zip(member, np.r_[np.zeros(member.sum(), np.int64), module_groups])]
         self.graph.setData(pos=v.pos.astype(float), adj=v.edges if len(v.edges) else None, size=sizes,
                            symbol=["o" if m else "s" for m in member], symbolBrush=brushes,
-                           symbolPen=pg.mkPen("#333333", width=0.8), pen=pg.mkPen((120, 120, 120, 110), width=1),
+                           symbolPen=pg.mkPen("#333333", width=0.8), pen=pg.mkPen((120, 120, 120, 60), width=1),
                            pxMode=True, data=np.arange(len(v.labels)))
         for label in self.labels:
             self.plot.removeItem(label)
         named = list(np.flatnonzero(member)[:LABELLED]) + list(np.flatnonzero(~member))
+        middle = float(np.median(v.pos[:, 0])) if len(v.pos) else 0.0
         self.labels = []
-        for node in named:
+        for node in named:  # a label grows toward the middle, so the picture's edges do not cut it
             label = pg.TextItem(_short(v.labels[node]), color="#202020" if member[node] else "#5a3d00",
-                                anchor=(0.5, 1.2))
+                                anchor=(0.0 if v.pos[node, 0] < middle else 1.0, 1.1))
             label.setPos(float(v.pos[node, 0]), float(v.pos[node, 1]))
             self.plot.addItem(label)
             self.labels.append(label)

@@ -13,7 +13,7 @@ from PySide6.QtCore import QAbstractItemModel, QModelIndex, QSortFilterProxyMode
 
 from engine.graph.tree import ModuleTree
 
-COLUMNS = ("Module", "Name (top members by flow)", "Flow %", "Size", "Level")
+COLUMNS = ("Module", "Top members", "Flow %", "Size", "Level")
 TOOLTIP_MEMBERS = 20
 NAME_COLUMN = 1
 

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QFrame, QScrollArea, QSplitter, QVBoxLayout, QWidg
 from gui.widgets.colors import PALETTE
 
 LEFT_WIDTH = 300
+_BRUSHES: dict[tuple[int, int, int, int], QBrush] = {}
 
 
 class LazyTab(QWidget):
@@ -39,11 +40,24 @@ def palette_rgb(k: int) -> np.ndarray:
     return np.array([pg.mkColor(PALETTE[j % len(PALETTE)]).getRgb()[:3] for j in range(k)], dtype=float)
 
 
+def brushes(rgb: np.ndarray, alpha: int = 255) -> list[QBrush]:
+    """One brush per row of ``rgb`` (n, 3), colours rounded to steps of 8 and the brushes shared:
+    pyqtgraph renders a scatter symbol once per brush *object*, so 500 fresh brushes cost 500
+    renders on every redraw, and a few dozen shared ones almost none."""
+    keys = (np.clip(np.asarray(rgb, dtype=float), 0, 255) / 8).round().astype(int) * 8
+    out = []
+    for r, g, b in keys.tolist():
+        key = (min(r, 255), min(g, 255), min(b, 255), alpha)
+        if key not in _BRUSHES:
+            _BRUSHES[key] = pg.mkBrush(*key)
+        out.append(_BRUSHES[key])
+    return out
+
+
 def blended_brushes(weights: np.ndarray, alpha: int = 220) -> list[QBrush]:
     """One brush per row of ``weights`` (n, k), rows summing to 1: the palette mixed by the weights,
     so a point shared between two components shows between their colours."""
-    rgb = np.clip(np.asarray(weights, dtype=float) @ palette_rgb(weights.shape[1]), 0, 255).astype(int)
-    return [pg.mkBrush(int(r), int(g), int(b), alpha) for r, g, b in rgb]
+    return brushes(np.asarray(weights, dtype=float) @ palette_rgb(weights.shape[1]), alpha)
 
 
 def controls_column(*widgets: QWidget) -> QScrollArea:

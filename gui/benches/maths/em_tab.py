@@ -87,7 +87,12 @@ class EMTab(LazyTab):
         self.history: list[float] = []
         self.converged = False
         self._drawn_at = 0.0
-        self._items: list = []  # per-component plot items of the current picture
+        self._items: list = []  # the picture's items beside the points, rebuilt when the layout changes
+        self._moving: list = []  # those of them that move with every step
+        self._layout: tuple | None = None  # (data, K, K-means?) they were built for
+        self._grid = np.empty(0)  # 1-D: where the densities are drawn
+        self._rug = np.empty(0)  # 1-D: the points' heights below the axis
+        self._truth_ll: float | None = None
 
         self.picker = SourcePicker([GENERATED_2D, GENERATED_1D], TABLE_FILTER, "maths-tables")
         self.true_k = QSpinBox()
@@ -328,23 +333,23 @@ class EMTab(LazyTab):
 
     # -- pictures -------------------------------------------------------------------------
     def draw(self) -> None:
+        """Move what moves; the items themselves (and the truth, the histogram, the legend) are built
+        again only when the data, K or the algorithm change."""
         self._drawn_at = time.monotonic()
-        s, data = self.state, self.data
-        x = data.points
-        if isinstance(s, em.KMeansState):
-            weights = np.eye(len(s.means))[s.labels]
-            means, covariances = s.means, None
-        else:
-            weights, means, covariances = s.responsibilities, s.mixture.means, s.mixture.matrices
-        for item in self._items:
-            self.picture.plot.removeItem(item)
-            if self.picture.legend is not None:
-                self.picture.legend.removeItem(item)
-        self._items = []
+        s, x = self.state, self.data.points
+        kmeans = isinstance(s, em.KMeansState)
+        means = s.means if kmeans else s.mixture.means
+        layout = (id(self.data), len(means), kmeans)
+        if layout != self._layout:
+            self._build(layout)
+        weights = np.eye(len(means))[s.labels] if kmeans else s.responsibilities
+        shown = self.shown
         if x.shape[1] == 2:
-            self._draw_2d(x, weights, means, covariances)
+            self.points.setData(x[shown, 0], x[shown, 1], brush=blended_brushes(weights[shown]))
+            self._move_2d(means, None if kmeans else s.mixture.matrices)
         else:
-            self._draw_1d(x, weights, s)
+            self.points.setData(x[shown, 0], self._rug, brush=blended_brushes(weights[shown]))
+            self._move_1d(s)
         self._draw_history()
 
     def _add(self, item, legend: str | None = None):
@@ -354,48 +359,63 @@ class EMTab(LazyTab):
         self._items.append(item)
         return item
 
-    def _draw_2d(self, x: np.ndarray, weights: np.ndarray, means: np.ndarray, covariances: np.ndarray | None) -> None:
-        shown = self.shown
-        self.points.setData(x[shown, 0], x[shown, 1], brush=blended_brushes(weights[shown]))
-        truth = self.data.truth
-        if truth is not None:
-            for j, (mu, cov) in enumerate(zip(truth.means, truth.matrices)):
+    def _build(self, layout: tuple) -> None:
+        for item in self._items:
+            self.picture.plot.removeItem(item)
+            if self.picture.legend is not None:
+                self.picture.legend.removeItem(item)
+        self._items, self._moving, self._layout = [], [], layout
+        _, k, kmeans = layout
+        x, truth = self.data.points, self.data.truth
+        self._truth_ll = None if truth is None else em.e_step(x, truth)[1]
+        truth_pen = pg.mkPen(TRUTH_COLOR, width=1.5, style=Qt.PenStyle.DashLine)
+        colors = [PALETTE[j % len(PALETTE)] for j in range(k)]
+        if x.shape[1] == 2:
+            for j, (mu, cov) in enumerate(zip(truth.means, truth.matrices) if truth is not None else ()):
                 e = ellipse(mu, cov, 2.0)
-                self._add(pg.PlotCurveItem(e[:, 0], e[:, 1], pen=pg.mkPen(TRUTH_COLOR, width=1.5,
-                                                                          style=Qt.PenStyle.DashLine)),
-                          "truth (2σ)" if j == 0 else None)
-        for j, mu in enumerate(means):
-            color = PALETTE[j % len(PALETTE)]
-            if covariances is not None:
-                for scale, width in ((1.0, 2.5), (2.0, 1.2)):
-                    e = ellipse(mu, covariances[j], scale)
-                    self._add(pg.PlotCurveItem(e[:, 0], e[:, 1], pen=pg.mkPen(color, width=width)),
-                              f"component {j + 1}: 1σ, 2σ" if scale == 1.0 else None)
-            self._add(pg.ScatterPlotItem([mu[0]], [mu[1]], symbol="+", size=16, pen=pg.mkPen("k", width=2),
-                                         brush=color), None if covariances is not None else f"mean {j + 1}")
-
-    def _draw_1d(self, x: np.ndarray, weights: np.ndarray, s) -> None:
+                self._add(pg.PlotCurveItem(e[:, 0], e[:, 1], pen=truth_pen), "truth (2σ)" if j == 0 else None)
+            for j, color in enumerate(colors):
+                outlines = [] if kmeans else [
+                    self._add(pg.PlotCurveItem(pen=pg.mkPen(color, width=width)), name)
+                    for width, name in ((2.5, f"component {j + 1}: 1σ, 2σ"), (1.2, None))]
+                mean = self._add(pg.ScatterPlotItem(symbol="+", size=16, pen=pg.mkPen("k", width=2), brush=color),
+                                 f"mean {j + 1}" if kmeans else None)
+                self._moving.append((outlines, mean))
+            return
         values = x[:, 0]
         density, edges = np.histogram(values, bins=min(80, max(10, len(values) // 15)), density=True)
         span = edges[-1] - edges[0]
-        grid_x = np.linspace(edges[0] - 0.05 * span, edges[-1] + 0.05 * span, 500)
+        self._grid = np.linspace(edges[0] - 0.05 * span, edges[-1] + 0.05 * span, 500)
+        self._rug = -0.04 * density.max() * (1 + np.random.default_rng(1).random(len(self.shown)))  # jittered
         self._add(pg.PlotDataItem(edges, density, stepMode="center", fillLevel=0, pen=pg.mkPen("#bbb"),
                                   brush=pg.mkBrush(180, 180, 180, 90)), "histogram")
-        if self.data.truth is not None:
-            self._add(pg.PlotDataItem(grid_x, component_densities(grid_x, self.data.truth).sum(1),
-                                      pen=pg.mkPen(TRUTH_COLOR, width=2, style=Qt.PenStyle.DashLine)), "truth")
-        if isinstance(s, em.EMState):
-            parts = component_densities(grid_x, s.mixture)
-            for j in range(parts.shape[1]):
-                self._add(pg.PlotDataItem(grid_x, parts[:, j], pen=pg.mkPen(PALETTE[j % len(PALETTE)], width=1.5)),
-                          f"π{j + 1}·N{j + 1}")
-            self._add(pg.PlotDataItem(grid_x, parts.sum(1), pen=pg.mkPen("#222", width=2.5)), "fitted mixture")
+        if truth is not None:
+            self._add(pg.PlotDataItem(self._grid, component_densities(self._grid, truth).sum(1), pen=truth_pen),
+                      "truth")
+        if kmeans:
+            self._moving = [self._add(pg.InfiniteLine(0, angle=90, pen=pg.mkPen(c, width=2)), f"mean {j + 1}")
+                            for j, c in enumerate(colors)]
         else:
-            for j, mu in enumerate(s.means[:, 0]):
-                self._add(pg.InfiniteLine(mu, angle=90, pen=pg.mkPen(PALETTE[j % len(PALETTE)], width=2)))
-        shown = self.shown
-        rug = -0.04 * density.max() * (1 + np.random.default_rng(1).random(len(shown)))  # jittered below zero
-        self.points.setData(values[shown], rug, brush=blended_brushes(weights[shown]))
+            self._moving = [self._add(pg.PlotDataItem(pen=pg.mkPen(c, width=1.5)), f"π{j + 1}·N{j + 1}")
+                            for j, c in enumerate(colors)]
+            self._moving.append(self._add(pg.PlotDataItem(pen=pg.mkPen("#222", width=2.5)), "fitted mixture"))
+
+    def _move_2d(self, means: np.ndarray, covariances: np.ndarray | None) -> None:
+        for j, (outlines, mean) in enumerate(self._moving):
+            mean.setData([means[j, 0]], [means[j, 1]])
+            for scale, outline in zip((1.0, 2.0), outlines):
+                e = ellipse(means[j], covariances[j], scale)
+                outline.setData(e[:, 0], e[:, 1])
+
+    def _move_1d(self, s) -> None:
+        if isinstance(s, em.KMeansState):
+            for line, mu in zip(self._moving, s.means[:, 0]):
+                line.setValue(mu)
+            return
+        parts = component_densities(self._grid, s.mixture)
+        for j, curve in enumerate(self._moving[:-1]):
+            curve.setData(self._grid, parts[:, j])
+        self._moving[-1].setData(self._grid, parts.sum(1))
 
     def _draw_history(self) -> None:
         h = np.array(self.history)
@@ -404,9 +424,8 @@ class EMTab(LazyTab):
         kmeans = isinstance(self.state, em.KMeansState)
         self.curve.plot.setLabel("left", "inertia (mean squared distance)" if kmeans
                                  else "mean log-likelihood per point")
-        truth = self.data.truth
-        if truth is not None and not kmeans:
-            self.truth_line.setValue(em.e_step(self.data.points, truth)[1])
+        if self._truth_ll is not None and not kmeans:
+            self.truth_line.setValue(self._truth_ll)
             self.truth_line.show()
         else:
             self.truth_line.hide()

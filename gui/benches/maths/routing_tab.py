@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QBrush
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
@@ -29,7 +30,7 @@ from PySide6.QtWidgets import (
 
 from engine.maths import routing
 from gui.benches.base import Bench
-from gui.benches.maths.common import LEFT_WIDTH, controls_column, grid, palette_rgb
+from gui.benches.maths.common import LEFT_WIDTH, brushes, controls_column, grid, palette_rgb
 from gui.widgets.colors import PALETTE
 from gui.widgets.draggable_points import DraggablePoints
 from gui.widgets.layout import side_by_side_panes
@@ -42,17 +43,17 @@ RULES = {"author": "v ← v/‖v‖, c = softmax⟨û, v⟩, v ← Σ c û; squa
 METHOD_COLORS = {"author": "#4e79a7", "hinton": "#e15759", "soft-kmeans": "#59a14f"}
 SQUASH = {"1 (paper)": 1.0, "0.5 (author's variant)": 0.5}
 STARTS = ("k distinct inputs", "the post's mean (all equal)")
+SYMBOL_PEN = pg.mkPen("#222")
 
 
-def coupling_brushes(coupling: np.ndarray) -> list:
+def coupling_brushes(coupling: np.ndarray) -> list[QBrush]:
     """Hue: the capsule with the largest c_ij; strength: how far c_i is from uniform (pale: undecided).
     The palette mixed by c (as the EM tab does) turns the author's soft coupling into one brown."""
     k = coupling.shape[1]
     strength = (coupling.max(1) - 1 / k) / (1 - 1 / k) if k > 1 else np.ones(len(coupling))
     rgb = palette_rgb(k)[coupling.argmax(1)]
     pale = np.array([225.0, 225.0, 225.0])
-    mixed = pale + strength[:, None] * (rgb - pale)
-    return [pg.mkBrush(int(r), int(g), int(b)) for r, g, b in mixed]
+    return brushes(pale + strength[:, None] * (rgb - pale))
 
 
 class RoutingPanel(PlotCard):
@@ -81,7 +82,7 @@ class RoutingPanel(PlotCard):
             j = len(self.paths)
             color = PALETTE[j % len(PALETTE)]
             self.paths.append(self.plot.plot(pen=pg.mkPen(color, width=2.5), symbol="o", symbolSize=6,
-                                             symbolBrush=color, symbolPen="#222"))
+                                             symbolBrush=pg.mkBrush(color), symbolPen=SYMBOL_PEN))
         track = np.stack([start] + [s.outputs for s in steps[:shown]])  # (shown + 1, k, 2)
         for j, item in enumerate(self.paths):
             item.setData(track[:, j, 0], track[:, j, 1], symbolSize=[6] * shown + [14])
