@@ -34,10 +34,11 @@ def check_target(path: Path | str) -> Path:
 
 @contextlib.contextmanager
 def atomic_path(path: Path | str) -> Iterator[Path]:
-    """Yield a temporary path beside ``path`` to write to (by any library); renamed over
-    ``path`` when the block ends without error, removed otherwise."""
+    """Yield a temporary path beside ``path`` to write to (by any library: it keeps the target's
+    suffix, which some writers read the format from); renamed over ``path`` when the block ends
+    without error, removed otherwise."""
     path = check_target(path)
-    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=f".tmp{path.suffix}")
     os.close(fd)
     tmp = Path(tmp_name)
     try:

@@ -15,7 +15,9 @@ and always at the end, on stop early, on cancel and when a pause begins; each
 one is a consistent state, so a killed run resumes exactly from the last one
 written.  best.pt follows the same clock: an improvement between two writes is
 kept as a CPU copy and written with the next one (and before a NaN failure), so
-the best epoch's weights always reach the disk.
+the best epoch's weights always reach the disk.  Pictures are drawn every
+``artifact_interval`` seconds at most (the live view's refresh; at most
+``artifact_duty`` of the time), at the end and on stop early.
 
 Evaluation and artifacts run under ``torch.random.fork_rng`` so that how often
 they run (they are throttled by wall time) never changes the training stream.
@@ -100,7 +102,7 @@ class LoopSettings:
     epochs: int
     log_every: int = 10  # steps between metric events (and NaN checks)
     max_metric_rate: float = 10.0  # metric events per second at most
-    artifact_interval: float = 2.0  # seconds between artifact refreshes, at least
+    artifact_interval: float = 2.0  # seconds between artifact refreshes (and before the first), at least
     artifact_duty: float = 0.05  # and at most this share of the time spent drawing them
     eval_batch: int = 1024
     checkpoint_interval: float = 30.0  # seconds between checkpoints at epoch ends, at least
@@ -222,7 +224,7 @@ def fit(task: TrainTask, data: Split, ctx: JobContext, device: torch.device, set
 
     clock = _Clock(ctx, total, ctx.step)
     clock.tick(epoch, force=True)
-    last_metrics = last_artifacts = 0.0
+    last_metrics, last_artifacts = 0.0, time.monotonic()  # pictures: after artifact_interval, at the end, on stop
     sums: dict[str, torch.Tensor] = {}
     count = 0
     pending: list[Mapping[str, torch.Tensor]] = []  # step outputs not yet summed

@@ -10,8 +10,9 @@ from pyqtgraph.exporters import ImageExporter
 from PySide6.QtCore import QRectF
 from PySide6.QtGui import QPainter
 from PySide6.QtSvg import QSvgGenerator
-from PySide6.QtWidgets import QFileDialog, QGraphicsScene, QMenu, QToolButton, QWidget
+from PySide6.QtWidgets import QFileDialog, QGraphicsScene, QMenu, QMessageBox, QToolButton, QWidget
 
+from engine.io import atomic_path
 from gui import settings
 
 
@@ -21,18 +22,19 @@ def export_picture(scene: QGraphicsScene, path: Path) -> Path:
     SVG goes through Qt's own QSvgGenerator: pyqtgraph 0.14's SVGExporter fails
     on the path data PySide6 6.11 writes ("not enough values to unpack")."""
     path = Path(path)
-    if path.suffix.lower() == ".svg":
-        rect = scene.sceneRect()
-        generator = QSvgGenerator()
-        generator.setFileName(str(path))
-        generator.setSize(rect.size().toSize())
-        generator.setViewBox(rect)
-        generator.setTitle(path.stem)
-        painter = QPainter(generator)
-        scene.render(painter, QRectF(), rect)
-        painter.end()
-    else:
-        ImageExporter(scene).export(str(path))
+    with atomic_path(path) as tmp:
+        if path.suffix.lower() == ".svg":
+            rect = scene.sceneRect()
+            generator = QSvgGenerator()
+            generator.setFileName(str(tmp))
+            generator.setSize(rect.size().toSize())
+            generator.setViewBox(rect)
+            generator.setTitle(path.stem)
+            painter = QPainter(generator)
+            scene.render(painter, QRectF(), rect)
+            painter.end()
+        else:
+            ImageExporter(scene).export(str(tmp))
     return path
 
 
@@ -64,7 +66,11 @@ class ExportButton(QToolButton):
                              f"{kind.upper()} (*.{kind})")
         if path is None:
             return
-        if kind == "csv":
-            self.frame().to_csv(path, index=False)
-        else:
-            export_picture(self.scene, path)
+        try:
+            if kind == "csv":
+                with atomic_path(path) as tmp:
+                    self.frame().to_csv(tmp, index=False)
+            else:
+                export_picture(self.scene, path)
+        except OSError as exc:  # engine.io.OutputError: a full disk, no permission
+            QMessageBox.warning(self, "Export", str(exc))

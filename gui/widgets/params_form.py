@@ -103,9 +103,10 @@ class ParamsForm(QWidget):
                        min(2**31 - 1, int(spec.maximum if spec.maximum is not None else 2**31 - 1)))  # is int32
             w.setValue(spec.default)
             w.valueChanged.connect(self.changed)
-        elif spec.type is float and spec.minimum is not None and spec.minimum > 0 \
-                and spec.maximum is not None and spec.maximum / spec.minimum > 1e4:
-            w = QLineEdit(f"{spec.default:g}")  # spans decades (a learning rate): typed, not spun
+        elif spec.type is float and ((spec.minimum is not None and spec.minimum > 0 and spec.maximum is not None
+                                      and spec.maximum / spec.minimum > 1e4)
+                                     or 0 < abs(spec.default) < 1e-3):
+            w = QLineEdit(f"{spec.default:g}")  # spans decades or is tiny (a learning rate, a tolerance): typed
             w.textChanged.connect(self.changed)
         elif spec.type is float:
             w = QDoubleSpinBox()

@@ -412,7 +412,7 @@ class ClustersBench(Bench):
             return
         tree = e.result.tree
         color = group_color(tree.path[module][0] - 1)
-        self.map.highlight(jobs.members_of(e, module), color)
+        self.map.highlight(jobs.members_of(e, module))
         view = jobs.module_view(e.result, module, seed=self._seed)
         outside = view.modules[view.modules >= 0]
         self.module_graph.show_view(view, color, np.array([tree.path[m][0] - 1 for m in outside], np.int64))

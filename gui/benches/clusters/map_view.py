@@ -1,8 +1,8 @@
 """The 2-D map of the items, coloured by group (module or label), that pans smoothly at
-100k points: one pixel-mode ScatterPlotItem per colour fed with numpy arrays (no brush
-or spot object per point), hover and click found by one vectorised nearest-point
-search in screen pixels (pyqtgraph's per-point hit test walks Python objects), and a
-highlight drawn as one overlay item over dimmed layers."""
+100k points: all points are one :class:`PointCloud` (numpy arrays, no object per point),
+hover and click are found by one vectorised nearest-point search in screen pixels
+(pyqtgraph's per-point hit test walks Python objects), and a highlight is drawn by the
+same item over the faded rest."""
 
 from __future__ import annotations
 
@@ -14,13 +14,14 @@ from PySide6.QtCore import QPoint, QPointF, Qt, Signal
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
 
+from gui.benches.clusters.point_cloud import PointCloud, argb
+
 # Tableau 20: the 10 strong colours then their light partners
 PALETTE = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f",
            "#bab0ac", "#a0cbe8", "#ffbe7d", "#ff9d9a", "#86bcb6", "#8cd17d", "#f1ce63", "#d4a6c8", "#fabfd2",
            "#d7b5a6", "#79706e")
 HOVER_PX = 8
 POINT_PX = 4
-DIMMED = 0.25
 TIP_SCALE = 8  # an 8×8 digit shows at 64×64
 
 
@@ -81,21 +82,19 @@ class ModuleMap(QWidget):
             self.plot.hideAxis(side)  # UMAP / PCA coordinates carry no units worth reading
         self.view = self.plot.getViewBox()
         self.legend = self.plot.addLegend(offset=(-5, 5), labelTextSize="8pt")
-        self.layers: list[pg.ScatterPlotItem] = []
-        self.overlay = pg.ScatterPlotItem(size=POINT_PX + 3, pen=pg.mkPen("#222222", width=1), pxMode=True)
-        self.overlay.setZValue(10)
+        self.cloud = PointCloud(POINT_PX)
+        self.cloud.background = pg.mkColor(pg.getConfigOption("background"))
         self.marker = pg.ScatterPlotItem(size=18, symbol="star", pen=pg.mkPen("#111111", width=1.5),
                                          brush=pg.mkBrush("#ffd500"), pxMode=True)
         self.marker.setZValue(20)
-        self.plot.addItem(self.overlay)
+        self.plot.addItem(self.cloud)
         self.plot.addItem(self.marker)
         self.coords = np.zeros((0, 2), np.float32)
         self.groups = np.zeros(0, np.int64)
         self.images: np.ndarray | None = None
         self.describe: Callable[[int], str] = str
         self.highlighted = np.zeros(0, np.int64)
-        self._overlay_color = "#e15759"
-        self._marked: int | None = None
+        self.marked: int | None = None
         self.tip = HoverTip(self.plot)
         self._moves = pg.SignalProxy(self.plot.scene().sigMouseMoved, rateLimit=30, slot=self._hover)
         self.plot.scene().sigMouseClicked.connect(self._clicked)
@@ -108,54 +107,47 @@ class ModuleMap(QWidget):
                    legend: list[str] | None = None) -> None:
         """Points coloured by ``groups`` (ints; colours repeat after 20); ``legend`` names the
         groups when there are at most 20 of them."""
-        self.coords = np.ascontiguousarray(coords, np.float32)
         self.images = images
-        self.recolor(groups, legend)
-        self.highlight(None)
+        self.highlighted = np.zeros(0, np.int64)
+        self.cloud.set_highlight(self.highlighted)
+        self.set_coords(coords, groups, legend)
         self.mark(None)
-        self.view.autoRange(padding=0.03)
 
-    def set_coords(self, coords: np.ndarray) -> None:
-        """A new layout of the same items: colours, highlight and marker follow."""
+    def set_coords(self, coords: np.ndarray, groups: np.ndarray | None = None,
+                   legend: list[str] | None = None) -> None:
+        """A new layout of the items (colours, highlight and marker follow), or new groups too."""
         self.coords = np.ascontiguousarray(coords, np.float32)
-        self.recolor(self.groups)
-        self.highlight(self.highlighted if len(self.highlighted) else None, self._overlay_color)
-        self.mark(self._marked)
+        self.groups = self.groups if groups is None else np.asarray(groups, np.int64)
+        self.cloud.set_data(self.coords, self._colors(self.groups))
+        self._legend(legend)
+        self.mark(self.marked)
         self.view.autoRange(padding=0.03)
 
     def recolor(self, groups: np.ndarray, legend: list[str] | None = None) -> None:
         self.groups = np.asarray(groups, np.int64)
-        for item in self.layers:
-            self.plot.removeItem(item)
-            self.legend.removeItem(item)
-        self.layers = []
-        uniq = np.unique(self.groups)
-        named = legend is not None and len(uniq) <= len(PALETTE)
-        colour = np.where(self.groups >= 0, self.groups % len(PALETTE), -1)
-        for c in np.unique(colour):
-            inside = colour == c
-            name = ", ".join(legend[int(g)] for g in np.unique(self.groups[inside])) if named else None
-            item = pg.ScatterPlotItem(self.coords[inside, 0], self.coords[inside, 1], size=POINT_PX, pen=None,
-                                      brush=pg.mkBrush(group_color(int(c))), pxMode=True, hoverable=False,
-                                      name=name)
-            self.plot.addItem(item)
-            self.layers.append(item)
-        self.legend.setVisible(named)
-        for item in self.layers:
-            item.setOpacity(DIMMED if len(self.highlighted) else 1.0)
+        self.cloud.set_colors(self._colors(self.groups))
+        self._legend(legend)
 
-    def highlight(self, items: np.ndarray | None, color: str = "#e15759") -> None:
-        """Draw ``items`` on top and dim the rest (None: no highlight)."""
-        self._overlay_color = color
+    @staticmethod
+    def _colors(groups: np.ndarray) -> np.ndarray:
+        table = np.array([argb(c) for c in PALETTE] + [argb(group_color(-1))], np.uint32)
+        return table[np.where(groups >= 0, groups % len(PALETTE), len(PALETTE))]
+
+    def _legend(self, names: list[str] | None) -> None:
+        self.legend.clear()
+        shown = names is not None and len(names) <= len(PALETTE)
+        for group, name in enumerate(names if shown else []):
+            self.legend.addItem(pg.ScatterPlotItem(size=8, pen=None, brush=pg.mkBrush(group_color(group))), name)
+        self.legend.setVisible(shown)
+
+    def highlight(self, items: np.ndarray | None) -> None:
+        """Draw ``items`` on top, outlined, and fade the rest (None: no highlight)."""
         self.highlighted = np.zeros(0, np.int64) if items is None else np.asarray(items, np.int64)
-        for item in self.layers:
-            item.setOpacity(DIMMED if len(self.highlighted) else 1.0)
-        pts = self.coords[self.highlighted]
-        self.overlay.setData(pts[:, 0], pts[:, 1], brush=pg.mkBrush(color))
+        self.cloud.set_highlight(self.highlighted)
 
     def mark(self, item: int | None) -> None:
         """A star on one item (None: none)."""
-        self._marked = item
+        self.marked = item
         if item is None:
             self.marker.setData([], [])
         else:
@@ -187,7 +179,3 @@ class ModuleMap(QWidget):
         item = self.nearest(event.scenePos())
         if item is not None:
             self.item_clicked.emit(item)
-
-    def clear(self) -> None:
-        self.set_points(np.zeros((0, 2), np.float32), np.zeros(0, np.int64))
-        self.tip.hide()

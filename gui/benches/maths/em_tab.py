@@ -5,8 +5,11 @@ decreases, and K-means as the hard-assignment limit.
 
 On generated data the truth is drawn too (dashed): its ellipses, its density
 and its log-likelihood on the same points (the fit ends a little above it: the
-maximum-likelihood fit beats the truth on the sample it was fitted to).  At most DRAWN points are
-drawn (a fixed random subset); every point is fitted."""
+maximum-likelihood fit beats the truth on the sample it was fitted to).  At most
+DRAWN points are drawn (a fixed random subset); every point is fitted.
+
+Steps run on the tab's latest-wins runner (a Reset supersedes a run); a step
+submitted while another runs is dropped, so Play never queues steps up."""
 
 from __future__ import annotations
 
@@ -266,11 +269,11 @@ class EMTab(LazyTab):
         x, kmeans = self.data.points, self.kmeans
         self.play_button.setChecked(False)
 
-        def start(ctx: TaskContext):
+        def seeded(ctx: TaskContext):
             if kmeans:
                 return "reset", em.kmeans_state(x, em.seed_centres(x, p.k, p.init, p.seed))
             return "reset", em.initial_state(x, p.k, p.covariance, p.init, p.seed, p.reg_covar)
-        self.work.submit(start)
+        self.work.submit(seeded)
 
     def step(self) -> None:
         """One step (one M-step and its E-step, or one Lloyd step) from the state shown."""

@@ -67,3 +67,9 @@ def test_adamw_decays_in_its_own_group_without_biases():
 def test_a_bad_schedule_is_one_line():
     with pytest.raises(ParamError, match="schedule"):
         build(dataclasses.replace(TrainBase(), schedule="warmup"), torch.nn.Linear(2, 2).named_parameters())
+
+
+def test_bases_use_the_multi_tensor_kernels_on_the_cpu():
+    for name in ("adam", "adamw", "rmsprop", "sgd"):
+        opt = build(dataclasses.replace(TrainBase(), optimizer=name), torch.nn.Linear(2, 2))
+        assert opt.param_groups[0]["foreach"] is True, name

@@ -11,7 +11,8 @@ from PySide6.QtCore import QPointF, Qt
 from sklearn.datasets import load_digits
 from sklearn.metrics import normalized_mutual_info_score
 
-from gui.benches.clusters.map_view import group_color
+from gui.benches.clusters.map_view import PALETTE, group_color
+from gui.benches.clusters.point_cloud import argb
 
 
 @pytest.fixture
@@ -67,13 +68,9 @@ def test_digits_end_to_end(qtbot, digits_bench):
     assert index + module == pytest.approx(ours, abs=2e-6)
     assert ours == pytest.approx(package, abs=2e-6) and "agree" in cb.codelengths.text()
     assert one > ours
-    # the map: every image once, each colour layer holding the modules of its colour
-    assert sum(len(layer.getData()[0]) for layer in cb.map.layers) == 1797
-    colours = (tree.top - 1) % 20
-    for layer in cb.map.layers:
-        brush = layer.opts["brush"].color().name()
-        inside = np.isin(colours, [c for c in range(20) if group_color(c) == brush])
-        np.testing.assert_array_equal(np.sort(layer.getData()[0]), np.sort(e.coords[inside, 0]))
+    # the map: every image once, coloured by its top module
+    assert len(cb.map.cloud.xy) == 1797
+    assert list(cb.map.cloud.colors) == [argb(group_color(int(t) - 1)) for t in tree.top]
 
 
 def test_hover_shows_the_digit(qtbot, digits_bench):
@@ -112,8 +109,9 @@ def test_karate_club(qtbot, cb):
     assert ours == pytest.approx(package, abs=2e-6)
     # coloured by the two clubs, named in the legend
     cb.color_by.setCurrentText("label")
-    assert len(cb.map.layers) == 2 and cb.map.legend.isVisible()
-    assert sorted(layer.name() for layer in cb.map.layers) == ["Mr. Hi", "Officer"]
+    assert cb.map.legend.isVisible()
+    assert sorted(label.text for _, label in cb.map.legend.items) == ["Mr. Hi", "Officer"]
+    assert len(set(cb.map.cloud.colors)) == 2
 
 
 def test_lfr_planted_partition_is_found(qtbot, cb):
@@ -134,9 +132,21 @@ def test_a_module_click_highlights_its_points(qtbot, digits_bench):
     rect = cb.tree.visualRect(index)
     qtbot.mouseClick(cb.tree.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     members = np.flatnonzero(tree.top == 3)
-    x, y = cb.map.overlay.getData()
-    assert sorted(zip(x, y)) == sorted(zip(coords[members, 0], coords[members, 1]))
-    assert all(layer.opacity() < 1 for layer in cb.map.layers)
+    assert sorted(cb.map.highlighted) == list(members)
+    # drawn: members on top in their module's colour, the rest faded
+    picture = cb.map.plot.grab().toImage()
+
+    def pixel(item):
+        scene = cb.map.view.mapViewToScene(QPointF(float(coords[item, 0]), float(coords[item, 1])))
+        at = cb.map.plot.mapFromScene(scene)
+        return picture.pixelColor(at.x(), at.y()).name()
+
+    colour = group_color(2)
+    assert all(pixel(i) == colour for i in members[:50])
+    px = lambda i: np.array([pixel(i)])  # noqa: E731
+    apart = [i for i in range(1797) if tree.top[i] != 3 and
+             np.abs(coords[members] - coords[i]).max(axis=1).min() > 0.08 * np.ptp(coords[:, 0])][:30]
+    assert apart and not any(pixel(i) in PALETTE for i in apart)
     # the module graph draws its members with the most flow, and neighbouring modules as squares
     view = cb.module_graph.current
     assert set(view.items[view.items >= 0]) <= set(members) and view.size == len(members)
@@ -212,7 +222,7 @@ def test_umap_map(qtbot, digits_bench):
     qtbot.mouseClick(cb.map_task.button, Qt.MouseButton.LeftButton)
     finish(qtbot, cb.map_runner, timeout=280000)
     assert cb.explored.map_method == "umap" and "umap map" in cb.map_caption.text()
-    assert sum(len(layer.getData()[0]) for layer in cb.map.layers) == 1797
+    assert len(cb.map.cloud.xy) == 1797
 
 
 def test_a_bad_file_gives_one_line(qtbot, cb, tmp_path):
