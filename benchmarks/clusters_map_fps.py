@@ -17,9 +17,8 @@ from __future__ import annotations
 import argparse
 import time
 
-from common import qt_app  # noqa: I001
-
 import numpy as np
+from common import qt_app  # noqa: I001
 
 
 def blobs(n: int, modules: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:

@@ -34,7 +34,8 @@ def main(argv: Sequence[str]) -> int:
     if verb in BUILTIN:
         return BUILTIN[verb][1](rest)
     try:
-        entry = registry.entry(verb)
+        entry = registry.entry(verb, "task") if verb in {e.name for e in registry.entries("task")} \
+            else registry.entry(verb)
     except KeyError:
         error(f"no verb '{verb}'")
         print(usage(), file=sys.stderr)

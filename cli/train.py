@@ -46,7 +46,7 @@ def train(argv: Sequence[str], prog: str = "main.py train") -> int:
         print(f"usage: {prog} MODEL [flags]   (MODEL --help lists its flags)\n\nmodels:\n{lines}")
         return EXIT_OK if argv else EXIT_USAGE
     try:
-        job = registry.load(argv[0]) if registry.entry(argv[0]).kind == "train" else None
+        job = registry.load(argv[0], "train")
     except KeyError:
         job = None
     if job is None:

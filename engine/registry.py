@@ -37,6 +37,8 @@ ENTRIES: tuple[Entry, ...] = (
     Entry("dae", "denoising autoencoder sampler (7038)", "engine.train.dae:JOB", "train", "models"),
     Entry("infomax", "Deep INFOMAX (6024, 6088)", "engine.train.infomax:JOB", "train", "models"),
     Entry("capsule", "capsule network vs CNN, two-digit test (5112)", "engine.train.capsule:JOB", "train", "models"),
+    Entry("bn-lab", "the same network with and without BatchNorm: landscape, β-smoothness, λmax (6992)",
+          "engine.train.bn_lab:JOB", "train", "models"),
     Entry("verse", "couplet VAE that writes five-character couplets (5332)", "engine.train.verse:JOB", "train",
           "verse"),
     Entry("spectra", "Conv1D spectral classifier (5505)", "engine.train.spectra:JOB", "train", "spectra",
@@ -61,14 +63,17 @@ ENTRIES: tuple[Entry, ...] = (
     Entry("hsic", "HSIC independence test on two columns of a table (6910)", "engine.maths.tasks:HSIC", "task",
           "maths"),
     Entry("em", "EM for a Gaussian mixture on columns of a table (5239)", "engine.maths.tasks:EM", "task", "maths"),
+    Entry("bn-lab", "λmax of least squares before and after centring, by power iteration (6992, V13)",
+          "engine.train.bn_lab:LIPSCHITZ", "task", "models"),
     Entry("download-mnist", "download the MNIST files into the cache", "engine.data.tasks:DOWNLOAD_MNIST", "task",
           "models"),
 )
 
-def entry(name: str) -> Entry:
-    """The entry of a job name or alias; KeyError when unknown."""
+def entry(name: str, kind: str | None = None) -> Entry:
+    """The entry of a job name or alias (of one kind: ``train bn-lab`` and the ``bn-lab`` verb
+    share a name); KeyError when unknown."""
     for e in ENTRIES:
-        if name == e.name or name in e.aliases:
+        if (name == e.name or name in e.aliases) and (kind is None or e.kind == kind):
             return e
     raise KeyError(name)
 
@@ -77,8 +82,8 @@ def entries(kind: str | None = None, bench: str | None = None) -> list[Entry]:
     return [e for e in ENTRIES if (kind is None or e.kind == kind) and (bench is None or e.bench == bench)]
 
 
-def load(name: str) -> Any:
-    return entry(name).load()
+def load(name: str, kind: str | None = None) -> Any:
+    return entry(name, kind).load()
 
 
 def training_jobs(bench: str | None = None) -> dict[str, Any]:

@@ -12,7 +12,9 @@ in batches over a pipe and go to the caller's sinks; the caller's
 :class:`RunControl` is watched and every pause, resume, stop early and cancel
 is sent to the worker, whose own RunControl the job obeys.  Each worker runs
 one job and exits (the next job gets fresh memory); the pool starts a new warm
-worker when a job ends or its worker dies.
+worker when a job ends or its worker dies.  A bench may have the warm worker
+read its checked data ahead (:meth:`WorkerPool.prefetch`), so Start does not
+wait for the file either.
 
 When the worker dies, the pool reads the cause from its exit code, marks the
 run failed in its folder with that cause and the peak memory (the last good
@@ -95,13 +97,18 @@ def job_target(job: Job) -> str | None:
     return None
 
 
+def _attribute(target: str) -> Any:
+    """What ``module:attribute`` names."""
+    module, _, attr = target.partition(":")
+    return getattr(importlib.import_module(module), attr)
+
+
 def _load_job(target: str) -> Job:
     if ":" not in target:
         from engine import registry
 
         return registry.load(target)
-    module, _, attr = target.partition(":")
-    return getattr(importlib.import_module(module), attr)
+    return _attribute(target)
 
 
 # -- the worker's side ----------------------------------------------------------------------
@@ -201,12 +208,17 @@ def _serve(commands: mpc.Connection, events: mpc.Connection, threads: int | None
             _set_threads(threads)
             devices.warm_up()  # torch's lazy imports inside the first optimizer step, done now
         _tell(events, ("ready", os.getpid()))
-        try:
-            command = commands.recv()
-        except (EOFError, OSError):
-            command = None  # the pool was closed before it needed this worker
-        if command is not None:
+        while True:
+            try:
+                command = commands.recv()
+            except (EOFError, OSError):
+                break  # the pool was closed before it needed this worker
+            if command[0] == "prefetch":
+                _prefetch(*command[1:])
+                _tell(events, ("prefetched",))
+                continue
             _tell(events, _run(command, commands, events, threads))
+            break
     except BaseException:  # noqa: BLE001 - a broken worker (an import failed): its parent reports the exit code
         traceback.print_exc()
         code = 1
@@ -214,6 +226,14 @@ def _serve(commands: mpc.Connection, events: mpc.Connection, threads: int | None
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(code)
+
+
+def _prefetch(target: str, args: tuple) -> None:
+    """Call ``target(*args)`` for what it leaves in memory (a dataset loader's cache)."""
+    try:
+        _attribute(target)(*args)
+    except Exception:  # noqa: BLE001 - a run that needs it reports its own error
+        pass
 
 
 def _run(command: tuple, commands: mpc.Connection, events: mpc.Connection, threads: int | None) -> tuple:
@@ -320,19 +340,32 @@ class Worker:
         child_commands.close()
         self.pid: int = self.process.pid
         self.ready = False  # it said so: what it preloads is imported
+        self._prefetches = 0  # asked for and not yet done
         self.limit: int | None = None  # resident bytes past which it is killed
         self._send_lock = threading.Lock()
 
     def wait_ready(self, timeout: float | None = None) -> bool:
-        """Wait until an idle worker has imported what it preloads; False when it has not by
-        ``timeout`` or died (start-up figures; a job never needs to wait for this)."""
-        if not self.ready:
-            try:
-                if self.events.poll(timeout):
-                    self.ready = self.events.recv()[0] == "ready"
-            except (EOFError, OSError):
-                return False
-        return self.ready
+        """Wait until an idle worker has imported what it preloads and done what it was asked to
+        prefetch; False when it has not by ``timeout`` or died (start-up figures; a job never needs
+        to wait for this)."""
+        end = None if timeout is None else time.monotonic() + timeout
+        try:
+            while not self.ready or self._prefetches:
+                if not self.events.poll(None if end is None else max(0.0, end - time.monotonic())):
+                    return False
+                kind = self.events.recv()[0]
+                if kind == "ready":
+                    self.ready = True
+                elif kind == "prefetched":
+                    self._prefetches -= 1
+        except (EOFError, OSError):
+            return False
+        return True
+
+    def prefetch(self, target: str, args: tuple) -> None:
+        """Have an idle worker call ``target(*args)`` ahead of its job (see WorkerPool.prefetch)."""
+        if self.command(("prefetch", target, args)):
+            self._prefetches += 1
 
     def command(self, message: Any) -> bool:
         """Send ``message`` to the worker; False when it is gone."""
@@ -377,6 +410,7 @@ class WorkerPool:
         self._running: set[Worker] = set()
         self._lock = threading.Lock()
         self._closed = False
+        self._prefetch: tuple[str, tuple] | None = None
         atexit.register(self.close)  # before multiprocessing's own exit handler joins the workers
 
     @property
@@ -390,6 +424,17 @@ class WorkerPool:
             if self._closed or self._idle is not None:
                 return
             self._idle = Worker(self.threads, self.preload, self.preload_jobs)
+            if self._prefetch is not None:
+                self._idle.prefetch(*self._prefetch)
+
+    def prefetch(self, target: str, *args: Any) -> None:
+        """Have the warm worker, and each one after it, call ``target(*args)`` while it waits: the
+        data a bench has checked (``"engine.data.images:load", path``) is then in the worker's
+        memory when Start is pressed.  Errors are ignored there; the run reports its own."""
+        with self._lock:
+            self._prefetch = (target, args)
+            if self._idle is not None:
+                self._idle.prefetch(target, args)
 
     def _take(self) -> Worker:
         with self._lock:

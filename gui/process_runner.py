@@ -49,6 +49,13 @@ def workers() -> WorkerPool | None:
     return _pool
 
 
+def prefetch(target: str, *args: Any) -> None:
+    """Have the warm worker call ``target(*args)`` ahead of Start (a bench's checked data: see
+    engine.worker.WorkerPool.prefetch); nothing without the app's pool."""
+    if _pool is not None:
+        _pool.prefetch(target, *args)
+
+
 class JobProcess(JobThread):
     """A job in a worker of ``pool``; the same signals and ``control`` as a :class:`JobThread`."""
 

@@ -140,7 +140,7 @@ class BNLabParams(TrainParams):
     lr: float = like(TrainParams, "lr", 0.05)
     optimizer: str = like(TrainParams, "optimizer", "sgd")
     epochs: int = like(TrainParams, "epochs", 20)
-    batch_size: int = like(TrainParams, "batch_size", 64, minimum=2, help="samples per step (BN needs at least 2)")
+    batch_size: int = like(TrainParams, "batch_size", 64, help="samples per step (BN needs at least 2)")
     variants: str = param(",".join(VARIANTS), "networks trained side by side: 'plain' (no BN), 'bn_after' "
                           "(BN after each linear layer), 'bn_before' (BN before it, the post's design)")
     hidden: int = param(100, "width of each hidden layer", minimum=2, maximum=8192)
@@ -344,6 +344,8 @@ def _classes(y: np.ndarray, name: str) -> int:
 
 def run(p: BNLabParams, ctx: JobContext) -> dict[str, Any]:
     names = variants(p.variants)
+    if p.batch_size < 2 and names != ["plain"]:
+        raise ParamError("BatchNorm cannot normalise a batch of one: use batch_size ≥ 2, or variants 'plain'")
     choice = setup.device(p.device, ctx)
     parts, _, fp = setup.load(p.data, seed=p.seed, val_fraction=p.val_fraction, images_for="BN lab")
     classes = _classes(np.concatenate([parts.y_train, parts.y_val]), fp["name"])

@@ -195,7 +195,7 @@ def fit(task: TrainTask, data: Split, ctx: JobContext, device: torch.device, set
 
     def draw_training(n: int) -> tuple[torch.Tensor, torch.Tensor]:
         idx = torch.randint(len(x_train), (n,), generator=shuffle).to(device)
-        return x_train[idx], y_train[idx]
+        return x_train.index_select(0, idx), y_train.index_select(0, idx)
 
     task.use_data(draw_training)
 
@@ -252,7 +252,7 @@ def fit(task: TrainTask, data: Split, ctx: JobContext, device: torch.device, set
                 return {"stopped_at_step": ctx.step, **{f"val/{k}": v for k, v in values.items()}}
             idx = perm[batch * bs:(batch + 1) * bs].to(device)
             optim_stack.micro_batch(accumulate, len(idx))
-            pending.append(task.train_step(x_train[idx], y_train[idx]))
+            pending.append(task.train_step(x_train.index_select(0, idx), y_train.index_select(0, idx)))
             batch += 1
             ctx.step += 1
             end_of_epoch = batch == per_epoch

@@ -32,6 +32,7 @@ from engine.errors import UserError
 from engine.io import atomic_open
 from engine.runs import read_metrics
 from engine.train.sampling import sample_run
+from gui import process_runner
 from gui.benches.base import Bench
 from gui.widgets.bars import BarPanel
 from gui.widgets.export import ask_save_path
@@ -228,6 +229,7 @@ class ModelsBench(Bench):
             return  # an earlier choice finished late
         self.data_ok = True
         self.data_summary.setText(summary)
+        process_runner.prefetch("engine.data.images:load", source)  # the job's worker reads it ahead of Start
         if self.messages.level == "error":
             self.messages.clear()
 

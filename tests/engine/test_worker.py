@@ -47,6 +47,12 @@ def _segfault(p: HogParams, ctx):
     return {}
 
 
+def note_pid(path):
+    """A prefetch target: leaves a trace of the process that called it."""
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(str(os.getpid()))
+
+
 HOG = Job("hog", "Takes memory", HogParams, _hog)
 SEGFAULT = Job("segfault", "Crashes in native code", HogParams, _segfault)
 
@@ -246,3 +252,20 @@ def test_a_segfault_in_the_worker_fails_the_run_not_this_process(light_pool, tmp
     assert out.error.startswith("the job process crashed (signal 11, SIGSEGV)")
     assert isinstance(sink.events[-1], ev.Failed)
     assert RunStore(out.run_dir).status()["status"] == "failed"
+
+
+def test_a_warm_worker_prefetches_and_survives_a_failing_prefetch(tmp_path):
+    pool = WorkerPool(preload=(), preload_jobs=False)
+    try:
+        pool.warm()
+        pool.prefetch(f"{__name__}:note_pid", str(tmp_path / "no" / "trace"))  # fails there, quietly
+        pool.prefetch(f"{__name__}:note_pid", str(tmp_path / "trace"))
+        worker = pool.idle
+        assert worker.wait_ready(120)
+        assert (tmp_path / "trace").read_text(encoding="utf-8") == str(worker.pid)
+        out = pool.run(HOG, HogParams(chunks=1), tmp_path)
+        assert out.status == "completed" and out.summary == {"held_mb": 40}
+        assert pool.idle is not worker and pool.idle.wait_ready(120)  # the next worker was asked too
+        assert (tmp_path / "trace").read_text(encoding="utf-8") == str(pool.idle.pid)
+    finally:
+        pool.close()

@@ -10,20 +10,17 @@ from typing import Callable
 
 import numpy as np
 import pandas as pd
-import pyqtgraph as pg
 from PySide6.QtCore import QModelIndex, QStringListModel, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QCompleter,
-    QGroupBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
     QMenu,
     QPushButton,
-    QScrollArea,
     QSpinBox,
     QSplitter,
     QTableView,
@@ -40,14 +37,15 @@ from engine.graph import export
 from engine.graph.data import Vectors
 from engine.graph.layout import layout
 from engine.graph.readers import BUILTINS
-from engine.graph.tasks import EMBED, ClusterParams, EmbedParams
-from engine.text.vectors import Embedding
+from engine.graph.tasks import ClusterParams
 from gui.benches.base import Bench
 from gui.benches.clusters import jobs
+from gui.benches.clusters.boxes import column, group, note, scrolled
 from gui.benches.clusters.map_view import ModuleMap, group_color
 from gui.benches.clusters.module_graph import ModuleGraphView
-from gui.benches.clusters.tree_model import NAME_COLUMN, ModuleFilter, ModuleTreeModel
 from gui.benches.clusters.report import codelength_table, summary_text
+from gui.benches.clusters.tree_model import NAME_COLUMN, ModuleFilter, ModuleTreeModel
+from gui.benches.clusters.vectors_panel import WordVectorsPanel
 from gui.widgets.export import ask_save_path
 from gui.widgets.layout import side_by_side_panes
 from gui.widgets.params_form import ParamsForm
@@ -57,7 +55,6 @@ from gui.widgets.task_bar import TaskBar
 
 FILTER = ("Vectors or graphs (*.txt *.vec *.bin *.npy *.csv *.tsv *.net *.graphml *.gz);;"
           "Vectors (*.txt *.vec *.bin *.npy *.csv);;Graphs (*.csv *.tsv *.txt *.net *.graphml);;All files (*)")
-CORPUS_FILTER = "Corpora (*.txt *.gz *.json *.jsonl *.csv);;All files (*)"
 SOURCES = {"digits": "sklearn's 1,797 handwritten digits (8×8 images as 64-d vectors), labelled 0–9.",
            "karate": "Zachary's karate club: 34 members, labelled by the club each joined (a graph).",
            "lesmis": "Les Misérables: 77 characters linked by co-appearance (a weighted graph).",
@@ -69,36 +66,10 @@ EXPORTS = (("Modules (TSV: name, top module, path)…", "modules.tsv", "TSV (*.t
            ("Module tree (JSON)…", "modules.json", "JSON (*.json)", export.write_tree_json),
            ("Infomap .tree…", "modules.tree", "Infomap tree (*.tree)", export.write_infomap_tree),
            ("Infomap .clu…", "modules.clu", "Infomap clu (*.clu)", export.write_clu),
-           ("Graph as an edge list…", "edges.csv", "CSV (*.csv);;TSV (*.tsv)", lambda r, p: export.write_edges(r.graph, p)),
+           ("Graph as an edge list…", "edges.csv", "CSV (*.csv);;TSV (*.tsv)",
+            lambda r, p: export.write_edges(r.graph, p)),
            ("Vectors (word2vec text)…", "vectors.txt", "word2vec text (*.txt);;word2vec binary (*.bin)",
             lambda r, p: export.write_word2vec(r.vectors, p)))
-
-
-def scrolled(widget: QWidget) -> QScrollArea:
-    area = QScrollArea()
-    area.setWidgetResizable(True)
-    area.setFrameShape(QScrollArea.Shape.NoFrame)
-    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-    area.setWidget(widget)
-    return area
-
-
-def column(*widgets: QWidget, stretch_last: bool = False) -> QWidget:
-    box = QWidget()
-    layout = QVBoxLayout(box)
-    layout.setContentsMargins(0, 0, 0, 0)
-    for w in widgets:
-        layout.addWidget(w)
-    if not stretch_last:
-        layout.addStretch(1)
-    return box
-
-
-def note() -> QLabel:
-    label = QLabel("")
-    label.setWordWrap(True)
-    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-    return label
 
 
 class ClustersBench(Bench):
@@ -108,8 +79,6 @@ class ClustersBench(Bench):
         super().__init__(workspace, parent)
         self.explored: jobs.Explored | None = None
         self.memory: dict[str, Vectors] = {}  # trained vectors, offered as sources by name
-        self.embedding: Embedding | None = None
-        self.losses: list[float] = []
         self.neighbour_items = np.zeros(0, np.int64)
         self._seed = 1
 
@@ -118,22 +87,14 @@ class ClustersBench(Bench):
         self.source_note = note()
         self.lfr_form = ParamsForm(jobs.LfrParams)
         self.keep_form("lfr", self.lfr_form)
-        self.lfr_box = QGroupBox("LFR generator")
-        QVBoxLayout(self.lfr_box).addWidget(self.lfr_form)
-        source_box = QGroupBox("Source")
-        sl = QVBoxLayout(source_box)
-        for w in (self.picker, self.source_note, self.lfr_box):
-            sl.addWidget(w)
+        self.lfr_box = group("LFR generator", self.lfr_form)
         self.form = ParamsForm(ClusterParams, exclude=("input",))
         self.keep_form("cluster", self.form)
-        settings_box = QGroupBox("Similarity graph (vectors) and clustering")
-        QVBoxLayout(settings_box).addWidget(self.form)
         self.cluster_runner = self.runner(self._clustered)
         self.cluster_runner.cancelled.connect(lambda: self.messages.info("Clustering cancelled; nothing changed."))
         self.cluster_task = TaskBar("Cluster", self.cluster_runner)
-        self.summary = note()
-        self.summary.setText("Pick a source and press Cluster: vectors become a kNN graph (k neighbours kept "
-                             "while cosine ≥ the minimum), then InfoMap finds its modules.")
+        self.summary = note("Pick a source and press Cluster: vectors become a kNN graph (k neighbours kept "
+                            "while cosine ≥ the minimum), then InfoMap finds its modules.")
         self.codelengths = note()
         self.export_button = QToolButton()
         self.export_button.setText("Export")
@@ -144,38 +105,17 @@ class ClustersBench(Bench):
         self.export_button.setMenu(menu)
         self.export_button.setEnabled(False)
         self.export_runner = self.runner(self.messages.info)
-        result_box = QGroupBox("Result")
-        rl = QVBoxLayout(result_box)
-        for w in (self.summary, self.codelengths, self.export_button):
-            rl.addWidget(w)
-        cluster_tab = column(source_box, settings_box, self.cluster_task, result_box)
+        cluster_tab = column(group("Source", self.picker, self.source_note, self.lfr_box),
+                             group("Similarity graph (vectors) and clustering", self.form), self.cluster_task,
+                             group("Result", self.summary, self.codelengths, self.export_button))
 
         # -- left, Word vectors tab ---------------------------------------------------------------
-        self.corpus = SourcePicker([], CORPUS_FILTER, "clusters-corpus")
-        self.embed_form = ParamsForm(EmbedParams, exclude=("corpus",))
-        self.keep_form("embed", self.embed_form)
-        self.embed_runner = self.runner(self._trained)
-        self.embed_runner.partial.connect(self._loss)
-        self.embed_runner.cancelled.connect(lambda: self.messages.info("Training cancelled; no vectors kept."))
-        self.embed_task = TaskBar("Train", self.embed_runner)
-        self.loss_plot = pg.PlotWidget(title="Training loss per epoch")
-        self.loss_plot.setLabel("bottom", "epoch")
-        self.loss_plot.setMinimumHeight(150)
-        self.loss_curve = self.loss_plot.plot(pen=pg.mkPen("#4e79a7", width=2), symbol="o", symbolSize=5)
-        self.embed_note = note()
-        self.embed_note.setText("Train word2vec (gensim) or JoSE (spherical) vectors; they become a source "
-                                "on the Cluster tab.")
-        self.save_vectors = QPushButton("Save vectors…")
-        self.save_vectors.setEnabled(False)
-        corpus_box = QGroupBox("Corpus")
-        QVBoxLayout(corpus_box).addWidget(self.corpus)
-        embed_box = QGroupBox("Word vectors")
-        QVBoxLayout(embed_box).addWidget(self.embed_form)
-        vectors_tab = column(corpus_box, embed_box, self.embed_task, self.loss_plot, self.embed_note,
-                             self.save_vectors)
+        self.words = WordVectorsPanel(self, lambda v: self._save(v, "vectors.txt", EXPORTS[-1][2],
+                                                                 export.write_word2vec))
+        self.words.trained.connect(self._vectors_trained)
         self.left_tabs = QTabWidget()
         self.left_tabs.addTab(scrolled(cluster_tab), "Cluster")
-        self.left_tabs.addTab(scrolled(vectors_tab), "Word vectors")
+        self.left_tabs.addTab(self.words, "Word vectors")
         left = column(self.messages, self.left_tabs, stretch_last=True)
 
         # -- centre: the map and a module's subgraph ------------------------------------------------
@@ -204,10 +144,12 @@ class ClustersBench(Bench):
         ml.addWidget(self.map, 1)
         ml.addWidget(self.map_caption)
         self.module_graph = ModuleGraphView()
-        self.graph_caption = note()
-        self.graph_caption.setText("Select a module in the tree (or click an item) to see its subgraph.")
-        graph_tab = column(self.module_graph, self.graph_caption, stretch_last=True)
-        graph_tab.layout().setStretch(0, 1)
+        self.graph_caption = note("Select a module in the tree (or click an item) to see its subgraph.")
+        graph_tab = QWidget()
+        gl = QVBoxLayout(graph_tab)
+        gl.setContentsMargins(2, 2, 2, 2)
+        gl.addWidget(self.module_graph, 1)
+        gl.addWidget(self.graph_caption)
         self.views = QTabWidget()
         self.views.addTab(map_tab, "Map")
         self.views.addTab(graph_tab, "Module graph")
@@ -230,10 +172,7 @@ class ClustersBench(Bench):
         for col in range(self.tree_model.columnCount()):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.Stretch if col == NAME_COLUMN else
                                         QHeaderView.ResizeMode.ResizeToContents)
-        tree_box = QGroupBox("Modules")
-        tl = QVBoxLayout(tree_box)
-        tl.addWidget(self.tree_filter)
-        tl.addWidget(self.tree, 1)
+        tree_box = group("Modules", self.tree_filter, self.tree)
         self.search = QLineEdit()
         self.search.setPlaceholderText("an item: a word, a name…")
         self.search.setClearButtonEnabled(True)
@@ -253,15 +192,13 @@ class ClustersBench(Bench):
         self.neighbour_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.neighbour_view.horizontalHeader().setStretchLastSection(True)
         self.neighbour_view.setToolTip("Click a neighbour to go to it and its module")
-        search_box = QGroupBox("Nearest neighbours")
-        nl = QVBoxLayout(search_box)
-        srow = QHBoxLayout()
-        srow.addWidget(self.search, 1)
-        srow.addWidget(self.k)
-        srow.addWidget(self.search_button)
-        nl.addLayout(srow)
-        nl.addWidget(self.found)
-        nl.addWidget(self.neighbour_view, 1)
+        ask = QWidget()
+        row = QHBoxLayout(ask)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.search, 1)
+        row.addWidget(self.k)
+        row.addWidget(self.search_button)
+        search_box = group("Nearest neighbours", ask, self.found, self.neighbour_view)
         explore = QSplitter(Qt.Orientation.Vertical)
         explore.addWidget(tree_box)
         explore.addWidget(search_box)
@@ -277,8 +214,6 @@ class ClustersBench(Bench):
         # -- wiring ------------------------------------------------------------------------------------
         self.picker.source_changed.connect(self._source_changed)
         self.cluster_task.button.clicked.connect(self.cluster)
-        self.embed_task.button.clicked.connect(self.train)
-        self.save_vectors.clicked.connect(self._save_trained)
         self.map_task.button.clicked.connect(self.relayout)
         self.map_method.currentTextChanged.connect(lambda t: self.remember("map_method", t))
         self.color_by.currentTextChanged.connect(self._recolor)
@@ -339,7 +274,7 @@ class ClustersBench(Bench):
         if not labelled and self.color_by.currentText() == "label":
             self.color_by.setCurrentText("top module")
         groups, legend = self._groups()
-        self.map.set_points(e.coords, groups, e.images, legend)
+        self.map.set_points(e.coords, groups, e.images, legend, e.names, np.argsort(-r.tree.item_flow))
         self._caption()
         if r.vectors is not None and jobs.wants_umap(self.map_method.currentText(), len(e.names)):
             self.relayout()
@@ -451,35 +386,10 @@ class ClustersBench(Bench):
             self.messages.error(str(exc))
 
     # -- word vectors --------------------------------------------------------------------------------
-    def train(self) -> None:
-        try:
-            p = self.embed_form.params()
-        except prm.ParamError as exc:
-            self.messages.error(str(exc))
-            return
-        corpus = self.corpus.source()
-        self.losses = []
-        self.loss_curve.setData([], [])
-        self.submit(self.embed_runner, lambda ctx: (corpus, jobs.train_vectors(corpus, p, ctx)))
-
-    def _loss(self, value: dict) -> None:
-        self.losses.append(float(value["loss"]))
-        self.loss_curve.setData(np.arange(1, len(self.losses) + 1), self.losses)
-
-    def _trained(self, outcome: tuple[str, Embedding]) -> None:
-        corpus, emb = outcome
-        self.embedding = emb
-        name = f"trained {emb.method}: {len(emb.vectors):,} words of {Path(corpus).name}"
-        self.memory[name] = emb.vectors
-        self.embed_note.setText(EMBED.summary(emb) + ". Now a source on the Cluster tab.")
-        self.save_vectors.setEnabled(True)
+    def _vectors_trained(self, name: str, vectors: Vectors) -> None:
+        self.memory[name] = vectors
         self.picker.set_source(name)
         self.left_tabs.setCurrentIndex(0)
-
-    def _save_trained(self) -> None:
-        if self.embedding is not None:
-            self._save(self.embedding.vectors, "vectors.txt", EXPORTS[-1][2],
-                       lambda v, path: export.write_word2vec(v, path))
 
     # -- export ----------------------------------------------------------------------------------------
     def _exporter(self, stem: str, filters: str, write: Callable) -> Callable[[], None]:

@@ -10,7 +10,7 @@ from typing import Callable
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPoint, QPointF, Qt, Signal
+from PySide6.QtCore import QPoint, QPointF, Qt, QTimer, Signal
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
 
@@ -23,6 +23,7 @@ PALETTE = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b
 HOVER_PX = 8
 POINT_PX = 4
 TIP_SCALE = 8  # an 8×8 digit shows at 64×64
+NAMED = 150  # up to this many items, each point carries its name
 
 
 def group_color(group: int) -> str:
@@ -93,6 +94,11 @@ class ModuleMap(QWidget):
         self.groups = np.zeros(0, np.int64)
         self.images: np.ndarray | None = None
         self.describe: Callable[[int], str] = str
+        self.names: list[pg.TextItem] = []
+        self.priority = np.zeros(0, np.int64)
+        self._declutter_timer = QTimer(self, singleShot=True, interval=60)
+        self._declutter_timer.timeout.connect(self._declutter)
+        self.view.sigRangeChanged.connect(lambda *_: self.names and self._declutter_timer.start())
         self.highlighted = np.zeros(0, np.int64)
         self.marked: int | None = None
         self.tip = HoverTip(self.plot)
@@ -104,10 +110,19 @@ class ModuleMap(QWidget):
 
     # -- content ------------------------------------------------------------------------
     def set_points(self, coords: np.ndarray, groups: np.ndarray, images: np.ndarray | None = None,
-                   legend: list[str] | None = None) -> None:
+                   legend: list[str] | None = None, names: list[str] | None = None,
+                   priority: np.ndarray | None = None) -> None:
         """Points coloured by ``groups`` (ints; colours repeat after 20); ``legend`` names the
-        groups when there are at most 20 of them."""
+        groups when there are at most 20 of them; ``names`` label the points of a small set,
+        those first in ``priority`` kept where labels would overlap."""
         self.images = images
+        for label in self.names:
+            self.plot.removeItem(label)
+        self.names = [pg.TextItem(n, color="#303030", anchor=(0.5, 1.15))
+                      for n in (names if names is not None and len(names) <= NAMED else [])]
+        self.priority = np.arange(len(self.names)) if priority is None else np.asarray(priority)
+        for label in self.names:
+            self.plot.addItem(label)
         self.highlighted = np.zeros(0, np.int64)
         self.cloud.set_highlight(self.highlighted)
         self.set_coords(coords, groups, legend)
@@ -116,12 +131,29 @@ class ModuleMap(QWidget):
     def set_coords(self, coords: np.ndarray, groups: np.ndarray | None = None,
                    legend: list[str] | None = None) -> None:
         """A new layout of the items (colours, highlight and marker follow), or new groups too."""
+        self.tip.hide()  # it pointed at the old layout
         self.coords = np.ascontiguousarray(coords, np.float32)
         self.groups = self.groups if groups is None else np.asarray(groups, np.int64)
         self.cloud.set_data(self.coords, self._colors(self.groups))
+        for label, (x, y) in zip(self.names, self.coords.tolist()):
+            label.setPos(x, y)
         self._legend(legend)
         self.mark(self.marked)
         self.view.autoRange(padding=0.03)
+
+    def _declutter(self) -> None:
+        """Show a label only where it overlaps no label shown before it (by priority)."""
+        for label in self.names:  # a label's size on screen follows the view only while it is shown
+            label.setVisible(True)
+            label.updateTransform(force=True)
+        taken: list = []
+        for i in self.priority:
+            label = self.names[int(i)]
+            rect = label.sceneBoundingRect()
+            free = not any(rect.intersects(other) for other in taken)
+            label.setVisible(free)
+            if free:
+                taken.append(rect)
 
     def recolor(self, groups: np.ndarray, legend: list[str] | None = None) -> None:
         self.groups = np.asarray(groups, np.int64)

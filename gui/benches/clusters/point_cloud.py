@@ -67,7 +67,7 @@ class PointCloud(pg.GraphicsObject):
         self.marked = np.asarray(items, np.int64)
         self.update()
 
-    def _fade(self, colors: np.ndarray, keep: float = 0.25) -> np.ndarray:
+    def _fade(self, colors: np.ndarray, keep: float = 0.35) -> np.ndarray:
         """Colours mixed toward the background (opaque, so the stamping stays plain writes)."""
         back = np.array([self.background.red(), self.background.green(), self.background.blue()], np.float64)
         rgb = np.stack([(colors >> s) & 0xFF for s in (16, 8, 0)], axis=1).astype(np.float64)

@@ -143,7 +143,6 @@ def test_a_module_click_highlights_its_points(qtbot, digits_bench):
 
     colour = group_color(2)
     assert all(pixel(i) == colour for i in members[:50])
-    px = lambda i: np.array([pixel(i)])  # noqa: E731
     apart = [i for i in range(1797) if tree.top[i] != 3 and
              np.abs(coords[members] - coords[i]).max(axis=1).min() > 0.08 * np.ptp(coords[:, 0])][:30]
     assert apart and not any(pixel(i) in PALETTE for i in apart)
@@ -274,13 +273,13 @@ def chinese_corpus(path, lines=600, seed=0):
 def test_train_word_vectors_then_cluster_them(qtbot, cb, tmp_path):
     topics = chinese_corpus(tmp_path / "c.txt")
     cb.left_tabs.setCurrentIndex(1)
-    cb.corpus.set_source(str(tmp_path / "c.txt"))
-    cb.embed_form.set_values({"method": "word2vec", "dim": 16, "epochs": 4, "min_count": 2, "workers": 1,
+    cb.words.corpus.set_source(str(tmp_path / "c.txt"))
+    cb.words.form.set_values({"method": "word2vec", "dim": 16, "epochs": 4, "min_count": 2, "workers": 1,
                               "window": 3})
-    qtbot.mouseClick(cb.embed_task.button, Qt.MouseButton.LeftButton)
-    finish(qtbot, cb.embed_runner)
+    qtbot.mouseClick(cb.words.task.button, Qt.MouseButton.LeftButton)
+    finish(qtbot, cb.words.runner)
     assert cb.messages.level != "error", cb.messages.text.text()
-    assert len(cb.losses) == 4 and len(cb.loss_curve.getData()[0]) == 4  # the loss arrived epoch by epoch
+    assert len(cb.words.losses) == 4 and len(cb.words.loss_curve.getData()[0]) == 4  # the loss, epoch by epoch
     assert cb.picker.source().startswith("trained word2vec: 20 words") and cb.left_tabs.currentIndex() == 0
     e = clustered(qtbot, cb, cb.picker.source(), k=4, min_sim=0.0, directed=False)
     assert sorted(e.names) == sorted(w for t in topics for w in t)
@@ -290,7 +289,7 @@ def test_train_word_vectors_then_cluster_them(qtbot, cb, tmp_path):
 
 
 def test_nothing_to_train_on_says_so(qtbot, cb):
-    cb.corpus.set_source("")
-    cb.train()
-    finish(qtbot, cb.embed_runner)
+    cb.words.corpus.set_source("")
+    cb.words.train()
+    finish(qtbot, cb.words.runner)
     assert cb.messages.level == "error" and "Pick a corpus" in cb.messages.text.text()
