@@ -27,7 +27,9 @@ def write_rope_csv(sol: rope.RopeSolution, path: Path | str) -> None:
 def _summary(result: dict) -> str:
     lines = []
     for key, value in result.items():
-        if not isinstance(value, (list, dict)):
+        if key == "closed_form":
+            lines.append(f"{key:18s} {value['name'] if value else 'none for these inputs'}")
+        elif not isinstance(value, (list, dict)):
             lines.append(f"{key:18s} {value:.9g}" if isinstance(value, float) else f"{key:18s} {value}")
     lines.append(f"{'curve':18s} {len(result['curve'])} points")
     return "\n".join(lines)

@@ -5,6 +5,7 @@ item's nearest neighbours — and export them."""
 
 from __future__ import annotations
 
+from html import escape
 from pathlib import Path
 from typing import Callable
 
@@ -94,8 +95,8 @@ class ClustersBench(Bench):
         self.cluster_runner.cancelled.connect(lambda: self.messages.info("Clustering cancelled; nothing changed."))
         self.cluster_task = TaskBar("Cluster", self.cluster_runner)
         self.summary = note("Pick a source and press Cluster: vectors become a kNN graph (k neighbours kept "
-                            "while cosine ≥ the minimum), then InfoMap finds its modules.")
-        self.codelengths = note()
+                            "while cosine ≥ the minimum), then InfoMap finds its modules.", rich=True)
+        self.codelengths = note(rich=True)
         self.export_button = QToolButton()
         self.export_button.setText("Export")
         self.export_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
@@ -184,7 +185,7 @@ class ClustersBench(Bench):
         self.k.setRange(1, 200)
         self.k.setValue(10)
         self.k.setToolTip("how many neighbours to list")
-        self.found = note()
+        self.found = note(rich=True)
         self.neighbours = PandasModel()
         self.neighbour_view = QTableView()
         self.neighbour_view.setModel(self.neighbours)
@@ -368,8 +369,8 @@ class ClustersBench(Bench):
         self.neighbour_view.resizeColumnsToContents()
         tree = e.result.tree
         leaf = int(tree.leaf_module[item])
-        self.found.setText(f"<b>{e.names[item]}</b> is in module <b>{tree.path_text(leaf)}</b> "
-                           f"({tree.names[leaf]}). Its nearest {len(idx)} by {frame.columns[1]}:")
+        self.found.setText(f"<b>{escape(e.names[item])}</b> is in module <b>{tree.path_text(leaf)}</b> "
+                           f"({escape(tree.names[leaf])}). Its nearest {len(idx)} by {frame.columns[1]}:")
         self.map.mark(item)
         self.select_module(leaf)
 

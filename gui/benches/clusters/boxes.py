@@ -6,9 +6,11 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGroupBox, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 
-def note(text: str = "") -> QLabel:
-    """A wrapped, selectable line of text (figures, captions)."""
+def note(text: str = "", rich: bool = False) -> QLabel:
+    """A wrapped, selectable line of text (figures, captions); plain unless ``rich`` (names from
+    the data must not be read as markup)."""
     label = QLabel(text)
+    label.setTextFormat(Qt.TextFormat.RichText if rich else Qt.TextFormat.PlainText)
     label.setWordWrap(True)
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     return label

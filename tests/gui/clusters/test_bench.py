@@ -7,7 +7,7 @@ import re
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPointF, Qt
+from PySide6.QtCore import QModelIndex, QPointF, Qt
 from sklearn.datasets import load_digits
 from sklearn.metrics import normalized_mutual_info_score
 
@@ -157,6 +157,40 @@ def test_a_module_click_highlights_its_points(qtbot, digits_bench):
     scatter.sigClicked.emit(scatter, [square], None)
     current = cb.tree_model.module(cb.tree_proxy.mapToSource(cb.tree.currentIndex()))
     assert current == view.modules[int(square.data())]
+
+
+def test_multilevel_tree_nests_sorts_and_filters(qtbot, cb):
+    e = clustered(qtbot, cb, "digits", levels="multi")
+    tree = e.result.tree
+    assert tree.levels > 2 and "levels" in cb.summary.text()
+    proxy, model = cb.tree_proxy, cb.tree_model
+    assert proxy.rowCount() == tree.num_top
+    # a submodule: its row sits under its parent, and selecting it highlights just its items
+    sub = int(np.flatnonzero(tree.parent >= 0)[0])
+    index = proxy.mapFromSource(model.index_of(sub))
+    assert model.module(proxy.mapToSource(index.parent())) == tree.parent[sub]
+    cb.tree.setCurrentIndex(index)
+    inside = [i for i in range(1797) if sub in tree.ancestors[tree.leaf_module[i]]]
+    assert sorted(cb.map.highlighted) == inside and cb.module_graph.current.size == len(inside)
+    # sorted by size, largest first
+    cb.tree.sortByColumn(3, Qt.SortOrder.DescendingOrder)
+    sizes = [int(proxy.data(proxy.index(r, 3)).replace(",", "")) for r in range(proxy.rowCount())]
+    assert sizes == sorted(tree.size[tree.parent < 0], reverse=True)
+    # filtered by a member's name: the modules named after it, with the path down to them
+    name = tree.names[sub].split(", ")[0]
+    cb.tree_filter.setText(name)
+    shown = []
+
+    def walk(parent):
+        for r in range(proxy.rowCount(parent)):
+            child = proxy.index(r, 0, parent)
+            shown.append(model.module(proxy.mapToSource(child)))
+            walk(child)
+
+    walk(QModelIndex())
+    named = {m for m in range(tree.num_modules) if name in tree.names[m] or name in tree.path_text(m)}
+    above = {int(a) for m in named for a in tree.ancestors[m] if a >= 0}
+    assert sub in named and sorted(shown) == sorted(named | above)
 
 
 def test_search_lists_neighbours(qtbot, digits_bench):
