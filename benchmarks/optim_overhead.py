@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import torch  # noqa: E402
 
 from engine.optim.build import build  # noqa: E402
-from engine.train.spectra import SpectraParams, SpectraTask  # noqa: E402
+from engine.spectra.training import SpectraParams, SpectraTask  # noqa: E402
 from engine.train.vae import VAEParams, VAETask  # noqa: E402
 
 CONFIGS: dict[str, dict] = {

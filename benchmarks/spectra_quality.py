@@ -27,7 +27,7 @@ from sklearn.metrics import f1_score
 from engine import events as ev
 from engine.jobs import execute
 from engine.data.images import split_indices
-from engine.train import spectra
+from engine.spectra import training as spectra
 
 
 def main() -> None:

@@ -41,7 +41,7 @@ ENTRIES: tuple[Entry, ...] = (
           "engine.train.bn_lab:JOB", "train", "models"),
     Entry("verse", "couplet VAE that writes five-character couplets (5332)", "engine.train.verse:JOB", "train",
           "verse"),
-    Entry("spectra", "Conv1D spectral classifier (5505)", "engine.train.spectra:JOB", "train", "spectra",
+    Entry("spectra", "Conv1D spectral classifier (5505)", "engine.spectra.training:JOB", "train", "spectra",
           aliases=("spectra-train",)),
     Entry("count", "word frequencies of a corpus, counted in parallel (7031)", "engine.corpus.tasks:COUNT",
           "task", "corpus"),

@@ -38,6 +38,7 @@ with job control, death causes and a memory watchdog.
 from __future__ import annotations
 
 import atexit
+import gc
 import importlib
 import multiprocessing as mp
 import multiprocessing.connection as mpc
@@ -207,6 +208,8 @@ def _serve(commands: mpc.Connection, events: mpc.Connection, threads: int | None
 
             _set_threads(threads)
             devices.warm_up()  # torch's lazy imports inside the first optimizer step, done now
+        gc.collect()
+        gc.freeze()  # what is loaded now lives as long as the worker: never scanned by a collection again
         _tell(events, ("ready", os.getpid()))
         while True:
             try:

@@ -26,7 +26,7 @@ class Predicted:
 
 
 def predict(p: PredictParams, ctx: TaskContext | None = None) -> Predicted:
-    from engine.train import spectra
+    from engine.spectra import training as spectra
 
     ctx = ctx or TaskContext()
     table, skipped = spectra.predict(p.run_dir, p.input, ctx)

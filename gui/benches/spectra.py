@@ -35,7 +35,7 @@ from engine.errors import UserError
 from engine.runs import read_metrics
 from engine.spectra import formats, preprocess, synthetic
 from engine.spectra import tasks as spectra_tasks
-from engine.train import spectra as job
+from engine.spectra import training as job
 from gui.benches.base import Bench
 from gui.widgets.bars import BarPanel
 from gui.widgets.export import ask_save_path

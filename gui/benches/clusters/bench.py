@@ -47,7 +47,7 @@ from gui.benches.clusters.module_graph import ModuleGraphView
 from gui.benches.clusters.report import codelength_table, summary_text
 from gui.benches.clusters.tree_model import NAME_COLUMN, ModuleFilter, ModuleTreeModel
 from gui.benches.clusters.vectors_panel import WordVectorsPanel
-from gui.widgets.export import ask_save_path
+from gui.widgets.export import ExportButton, ask_save_path
 from gui.widgets.layout import side_by_side_panes
 from gui.widgets.params_form import ParamsForm
 from gui.widgets.source_picker import SourcePicker
@@ -141,6 +141,7 @@ class ClustersBench(Bench):
         row.addWidget(self.map_task, 1)
         row.addWidget(QLabel("Colour by"))
         row.addWidget(self.color_by)
+        row.addWidget(ExportButton(self.map.plot.scene(), self._map_frame, "clusters-map"))
         ml.addLayout(row)
         ml.addWidget(self.map, 1)
         ml.addWidget(self.map_caption)
@@ -298,6 +299,14 @@ class ClustersBench(Bench):
         hover = "its image" if e.images is not None else "its name"
         self.map_caption.setText(f"{len(e.names):,} items, {e.map_method} map; colours repeat after 20 modules. "
                                  f"Hover a point for {hover}, click it for its neighbours and module.")
+
+    def _map_frame(self) -> pd.DataFrame:
+        e = self.explored
+        if e is None:
+            return pd.DataFrame(columns=["name", "x", "y", "module"])
+        tree = e.result.tree
+        return pd.DataFrame({"name": e.names, "x": e.coords[:, 0], "y": e.coords[:, 1],
+                             "module": [tree.item_path(i) for i in range(len(e.names))]})
 
     def relayout(self) -> None:
         e = self.explored

@@ -153,7 +153,7 @@ def neighbours(e: Explored, item: int, k: int = 10) -> tuple[np.ndarray, pd.Data
         score, label = np.array([f.cosine for f in found]), "cosine"
     else:
         g = e.result.graph
-        s, t, w = g.one_way()
+        s, t, w = g.source, g.target, g.weight  # an undirected edge is stored once
         other = np.concatenate([t[s == item], s[t == item]])
         weight = np.concatenate([w[s == item], w[t == item]])
         keep = other != item
@@ -184,7 +184,6 @@ class ModuleView:
     labels: list[str]
     pos: np.ndarray       # (nodes, 2)
     edges: np.ndarray     # (links, 2) node numbers
-    weight: np.ndarray    # (links,)
     items: np.ndarray     # item of each member node, −1 for a module node
     modules: np.ndarray   # module of each module node, −1 for a member node
     flow: np.ndarray      # visit rate of a member, flow share of a module
@@ -231,6 +230,6 @@ def module_view(result: Clustering, module: int, max_members: int = 120, max_mod
     pos, _ = layout(small, seed=seed)
     labels = [result.graph.names[i] for i in shown] + \
              [f"module {tree.path_text(int(m))}: {tree.names[int(m)]}" for m in module_ids]
-    return ModuleView(labels, pos, edges, weight, np.concatenate([shown, np.full(len(kept), -1)]),
+    return ModuleView(labels, pos, edges, np.concatenate([shown, np.full(len(kept), -1)]),
                       np.concatenate([np.full(len(shown), -1), module_ids]),
                       np.concatenate([tree.item_flow[shown], tree.flow[module_ids]]), len(members), outside)

@@ -130,14 +130,15 @@ class ModuleMap(QWidget):
 
     def set_coords(self, coords: np.ndarray, groups: np.ndarray | None = None,
                    legend: list[str] | None = None) -> None:
-        """A new layout of the items (colours, highlight and marker follow), or new groups too."""
+        """A new layout of the items (colours, legend, highlight and marker follow), or new groups too."""
         self.tip.hide()  # it pointed at the old layout
         self.coords = np.ascontiguousarray(coords, np.float32)
-        self.groups = self.groups if groups is None else np.asarray(groups, np.int64)
+        if groups is not None:
+            self.groups = np.asarray(groups, np.int64)
+            self._legend(legend)
         self.cloud.set_data(self.coords, self._colors(self.groups))
         for label, (x, y) in zip(self.names, self.coords.tolist()):
             label.setPos(x, y)
-        self._legend(legend)
         self.mark(self.marked)
         self.view.autoRange(padding=0.03)
 

@@ -2,11 +2,12 @@
 screen with one affine transform in numpy and stamps them into an ARGB buffer, which
 Qt draws with a single ``drawImage``.
 
-Why not ``pyqtgraph.ScatterPlotItem`` (pixel mode, one item per colour): it hands Qt one
-pixmap fragment per point, and Qt's ``drawPixmapFragments`` sets a transform and blends
-per fragment — about 0.4 µs of CPU each, so a 100k-point map pans at ~20 frames per
-second at best (benchmarks/clusters_map_fps.py measures both).  Stamping is a dozen
-vectorised writes, independent of how points overlap.  Later points cover earlier
+Written by hand rather than with ``pyqtgraph.ScatterPlotItem`` (pixel mode, one item per
+colour, numpy arrays): that item hands Qt one pixmap fragment per point, and Qt's
+``drawPixmapFragments`` sets a transform and blends per fragment, so its cost grows
+with the points drawn; stamping is a dozen vectorised writes.  On a 100k-point map
+(benchmarks/clusters_map_fps.py, one idle core) the items pan at ~36 frames per second,
+this at ~110; on a loaded machine 7 against 21.  Later points cover earlier
 ones; highlighted points are drawn last, outlined, over the others faded toward the
 background.
 """
@@ -31,7 +32,7 @@ def stamp(size: int) -> tuple[np.ndarray, np.ndarray]:
     r = np.arange(size) - size // 2
     dx, dy = np.meshgrid(r, r)
     d = (dx + 0.5 - (size % 2) * 0.5) ** 2 + (dy + 0.5 - (size % 2) * 0.5) ** 2
-    keep = d <= (size / 2) ** 2 + 0.5
+    keep = d <= (size / 2) ** 2
     return dx[keep], dy[keep]
 
 
@@ -98,8 +99,9 @@ class PointCloud(pg.GraphicsObject):
         stride = width + 2 * pad
         buffer = np.zeros((height + 2 * pad) * stride, np.uint32)
         x, y = self.xy[:, 0], self.xy[:, 1]
-        px = np.floor((t.m11() * x + t.m21() * y + (t.dx() - dev.left())) * dpr + pad).astype(np.int64)
-        py = np.floor((t.m12() * x + t.m22() * y + (t.dy() - dev.top())) * dpr + pad).astype(np.int64)
+        centre = pad + (0.5 if size % 2 == 0 else 0.0)  # an even dot is centred on a pixel corner
+        px = np.floor((t.m11() * x + t.m21() * y + (t.dx() - dev.left())) * dpr + centre).astype(np.int64)
+        py = np.floor((t.m12() * x + t.m22() * y + (t.dy() - dev.top())) * dpr + centre).astype(np.int64)
         inside = (px >= pad // 2) & (px < width + pad + pad // 2) & (py >= pad // 2) & (py < height + pad + pad // 2)
         base = py * stride + px
         if len(self.marked):

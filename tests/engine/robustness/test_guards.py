@@ -172,7 +172,7 @@ def test_a_contest_index_with_some_files_present_reads_them(tmp_path):
 
 
 def test_the_spectral_classifier_checks_its_data_before_its_run_folder(tmp_path):
-    from engine.train.spectra import JOB, SpectraParams
+    from engine.spectra.training import JOB, SpectraParams
 
     index = _index(tmp_path, [1, 2, 3])
     for data in (str(index), str(tmp_path / "nothing"), str(tmp_path / "empty")):

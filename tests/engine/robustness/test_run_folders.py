@@ -305,7 +305,7 @@ def test_every_caller_of_a_damaged_checkpoint_gets_one_line(good_run, tmp_path, 
 
             _checkpoint_refused(lambda: sample_run(run, 4), "checkpoints/best.pt")
         else:
-            from engine.train.spectra import predict
+            from engine.spectra.training import predict
 
             _checkpoint_refused(lambda: predict(run, tmp_path), "checkpoints/best.pt")
 

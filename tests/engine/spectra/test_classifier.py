@@ -11,7 +11,7 @@ from engine import events as ev
 from engine.jobs import execute
 from engine.models.spectra_net import SpectraNet, f1_loss, soft_macro_f1
 from engine.spectra import synthetic
-from engine.train import spectra
+from engine.spectra import training as spectra
 
 
 @pytest.mark.parametrize("seed", range(6))

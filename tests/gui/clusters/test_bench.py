@@ -6,6 +6,7 @@ import random
 import re
 
 import numpy as np
+import pandas as pd
 import pytest
 from PySide6.QtCore import QModelIndex, QPointF, Qt
 from sklearn.datasets import load_digits
@@ -107,6 +108,13 @@ def test_karate_club(qtbot, cb):
     *_, ours, package, one = shown_numbers(cb.codelengths.text())
     assert one == pytest.approx(-(p * np.log2(p)).sum(), abs=2e-6)
     assert ours == pytest.approx(package, abs=2e-6)
+    # a member's neighbours in a graph without vectors: its links by weight (networkx's)
+    cb.search.setText("0")
+    cb.find()
+    frame = cb.neighbours.frame
+    weights = {str(v): d["weight"] for v, d in g[0].items()}
+    assert list(frame["weight"]) == sorted(weights.values(), reverse=True)[:10]
+    assert all(weights[n] == w for n, w in zip(frame["name"], frame["weight"]))
     # coloured by the two clubs, named in the legend
     cb.color_by.setCurrentText("label")
     assert cb.map.legend.isVisible()
@@ -236,6 +244,18 @@ def test_cancel_a_long_build(qtbot, cb, tmp_path):
     assert cb.explored is None and cb.cluster_task.button.isEnabled()
 
 
+def test_colour_by_label_survives_a_new_layout(qtbot, digits_bench):
+    cb = digits_bench
+    cb.color_by.setCurrentText("label")
+    labels = load_digits().target
+    assert list(cb.map.cloud.colors) == [argb(group_color(int(t))) for t in labels]
+    assert sorted(label.text for _, label in cb.map.legend.items) == [str(d) for d in range(10)]
+    qtbot.mouseClick(cb.map_task.button, Qt.MouseButton.LeftButton)  # PCA again
+    finish(qtbot, cb.map_runner)
+    assert cb.map.legend.isVisible() and len(cb.map.legend.items) == 10
+    assert list(cb.map.cloud.colors) == [argb(group_color(int(t))) for t in labels]
+
+
 def test_umap_layout_runs_in_a_worker_that_cancel_ends(qtbot, digits_bench):
     cb = digits_bench
     before = cb.explored.coords.copy()
@@ -258,14 +278,16 @@ def test_umap_map(qtbot, digits_bench):
     assert len(cb.map.cloud.xy) == 1797
 
 
-def test_a_bad_file_gives_one_line(qtbot, cb, tmp_path):
-    bad = tmp_path / "broken.npy"
-    bad.write_bytes(b"this is not numpy")
+@pytest.mark.parametrize("name, content", [("broken.npy", b"this is not numpy"),
+                                           ("broken.csv", b"a,b,1\nb,c,heavy\n")])
+def test_a_bad_file_gives_one_line(qtbot, cb, tmp_path, name, content):
+    bad = tmp_path / name
+    bad.write_bytes(content)
     cb.picker.set_source(str(bad))
     cb.cluster()
     finish(qtbot, cb.cluster_runner)
     text = cb.messages.text.text()
-    assert cb.messages.level == "error" and "broken.npy" in text and "\n" not in text
+    assert cb.messages.level == "error" and name in text and "\n" not in text
     assert cb.explored is None
 
 
@@ -293,6 +315,18 @@ def test_exports_write_files(qtbot, digits_bench, tmp_path, monkeypatch):
     assert len((tmp_path / "e.csv").read_text(encoding="utf-8").splitlines()) == r.graph.num_links + 1
     kv = KeyedVectors.load_word2vec_format(str(tmp_path / "v.txt"))
     np.testing.assert_allclose(kv["17"], load_digits().data[17], rtol=1e-5)
+    # the map as a picture and as a table
+    from PySide6.QtGui import QImage
+
+    from gui.widgets.export import ExportButton
+
+    button = cb.views.widget(0).findChild(ExportButton)
+    for kind in ("png", "csv"):
+        monkeypatch.setattr("gui.widgets.export.ask_save_path", lambda *a, k=kind, **kw: tmp_path / f"map.{k}")
+        button._save(kind)
+    assert QImage(str(tmp_path / "map.png")).width() > 300
+    table = pd.read_csv(tmp_path / "map.csv")
+    assert len(table) == 1797 and list(table["module"]) == [r.tree.item_path(i) for i in range(1797)]
 
 
 def chinese_corpus(path, lines=600, seed=0):
@@ -304,17 +338,18 @@ def chinese_corpus(path, lines=600, seed=0):
     return topics
 
 
-def test_train_word_vectors_then_cluster_them(qtbot, cb, tmp_path):
+@pytest.mark.parametrize("method", ["word2vec", "jose"])
+def test_train_word_vectors_then_cluster_them(qtbot, cb, tmp_path, method):
     topics = chinese_corpus(tmp_path / "c.txt")
     cb.left_tabs.setCurrentIndex(1)
     cb.words.corpus.set_source(str(tmp_path / "c.txt"))
-    cb.words.form.set_values({"method": "word2vec", "dim": 16, "epochs": 4, "min_count": 2, "workers": 1,
+    cb.words.form.set_values({"method": method, "dim": 16, "epochs": 4, "min_count": 2, "workers": 1,
                               "window": 3})
     qtbot.mouseClick(cb.words.task.button, Qt.MouseButton.LeftButton)
     finish(qtbot, cb.words.runner)
     assert cb.messages.level != "error", cb.messages.text.text()
     assert len(cb.words.losses) == 4 and len(cb.words.loss_curve.getData()[0]) == 4  # the loss, epoch by epoch
-    assert cb.picker.source().startswith("trained word2vec: 20 words") and cb.left_tabs.currentIndex() == 0
+    assert cb.picker.source().startswith(f"trained {method}: 20 words") and cb.left_tabs.currentIndex() == 0
     e = clustered(qtbot, cb, cb.picker.source(), k=4, min_sim=0.0, directed=False)
     assert sorted(e.names) == sorted(w for t in topics for w in t)
     cb.search.setText("妹妹")

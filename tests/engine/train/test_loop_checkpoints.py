@@ -103,7 +103,7 @@ execute(TOY, ToyParams(epochs=3), sys.argv[1], [kill_at])
 @pytest.mark.slow
 def test_killed_run_resumes_exactly_from_the_last_checkpoint_written(tmp_path):
     straight = execute(TOY, ToyParams(epochs=3), tmp_path / "straight")
-    root = Path(__file__).resolve().parents[2]
+    root = Path(__file__).resolve().parents[3]
     done = subprocess.run([sys.executable, "-c", KILLER, str(tmp_path / "killed")], cwd=root,
                           env={**os.environ, "PYTHONPATH": str(root)}, timeout=120)
     assert done.returncode == -9
