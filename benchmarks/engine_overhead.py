@@ -34,9 +34,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import qt_app, synthetic_images  # noqa: I001
-
 import torch
+from common import qt_app, synthetic_images  # noqa: I001
 
 from engine import events as ev
 from engine import params

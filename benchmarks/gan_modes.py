@@ -15,7 +15,6 @@ import tempfile
 import time
 
 import common  # noqa: F401 - sets the path
-
 import torch
 
 from engine.data import toy2d

@@ -11,9 +11,8 @@ from __future__ import annotations
 import argparse
 import time
 
-from common import qt_app  # noqa: I001
-
 import numpy as np
+from common import qt_app  # noqa: I001
 
 TAIL = 20  # frames timed at the end, when the curve is longest
 

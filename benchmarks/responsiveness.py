@@ -12,11 +12,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import qt_app, synthetic_images  # noqa: I001
-
 import numpy as np
 import torch
-
+from common import qt_app, synthetic_images  # noqa: I001
 
 
 def timer_gaps(app, seconds: float, during=None) -> np.ndarray:

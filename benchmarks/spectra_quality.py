@@ -19,14 +19,13 @@ import tempfile
 import time
 
 import common  # noqa: F401 - sets the path
-
 import torch
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score
 
 from engine import events as ev
-from engine.jobs import execute
 from engine.data.images import split_indices
+from engine.jobs import execute
 from engine.spectra import training as spectra
 
 

@@ -12,9 +12,8 @@ from __future__ import annotations
 import argparse
 import time
 
-from common import qt_app  # noqa: I001
-
 import numpy as np
+from common import qt_app  # noqa: I001
 
 
 def pan(app, widget, plot, wave: np.ndarray, frames: int) -> float:

@@ -20,7 +20,6 @@ import time
 from pathlib import Path
 
 import common  # noqa: F401 - sets the path
-
 import numpy as np
 import torch
 

@@ -20,7 +20,6 @@ import tempfile
 import time
 
 import common  # noqa: F401 - sets the path
-
 import numpy as np
 import torch
 

@@ -28,17 +28,17 @@ from engine import params as prm
 from engine.data import DataError
 from engine.data.images import Split, split_indices
 from engine.errors import UserError
-from engine.tasks import TaskContext
 from engine.jobs import Job, JobContext
 from engine.models.spectra_net import WIDTHS, SpectraNet, f1_loss
 from engine.optim.build import build
-from engine.params import like, param
-from engine.train.params import TrainBase
 from engine.optim.stack import use_averages
+from engine.params import like, param
 from engine.runs import open_trained, trained_state
 from engine.spectra import formats, preprocess, synthetic
+from engine.tasks import TaskContext
 from engine.train import precheck, setup
 from engine.train.loop import LoopSettings, TrainTask, fit
+from engine.train.params import TrainBase
 
 SHOWN_MISSES = 200
 

@@ -27,10 +27,10 @@ from engine.models.gan_losses import pair_distance
 from engine.models.gan_nets import JointCritic, MLPEncoder, MLPGenerator
 from engine.optim.build import named
 from engine.params import like, param
-from engine.train.params import TrainParams
 from engine.train import precheck, setup
 from engine.train.gan import SHOWN, GeneratorTask, gan_optimizer
 from engine.train.loop import LoopSettings, fit
+from engine.train.params import TrainParams
 
 
 @dataclass(frozen=True)

@@ -28,9 +28,9 @@ from engine.jobs import Job, JobContext
 from engine.models import denoiser
 from engine.optim.build import build as build_optimizer
 from engine.params import like, param
-from engine.train.params import TrainParams
 from engine.train import precheck, setup
 from engine.train.loop import LoopSettings, TrainTask, fit
+from engine.train.params import TrainParams
 
 GRID = 21  # arrows per side of the score field
 SHOWN = 500  # samples followed through the sampler

@@ -34,9 +34,9 @@ from engine.models import gan_losses
 from engine.models.gan_nets import MLPCritic, MLPGenerator
 from engine.optim.build import build
 from engine.params import like, param
-from engine.train.params import TrainParams
 from engine.train import precheck, setup
 from engine.train.loop import LoopSettings, TrainTask, fit
+from engine.train.params import TrainParams
 
 CRITIC_STEPS = {"standard": 1, "wgan-gp": 5, "wgan-div": 1, "gan-qp": 2}
 SHOWN = 1000  # points of each kind in the real-vs-generated scatter

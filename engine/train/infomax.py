@@ -23,9 +23,9 @@ from engine.jobs import Job, JobContext
 from engine.models import infomax
 from engine.optim.build import build
 from engine.params import like, param
-from engine.train.params import TrainParams
 from engine.train import precheck, setup
 from engine.train.loop import LoopSettings, TrainTask, fit
+from engine.train.params import TrainParams
 from engine.train.pictures import plane
 
 QUERIES, NEIGHBOURS, K = 8, 7, 5

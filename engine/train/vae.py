@@ -25,10 +25,10 @@ from engine.jobs import Job, JobContext
 from engine.models import vae as vae_model
 from engine.optim.build import build
 from engine.params import like, param
-from engine.train.params import TrainParams
 from engine.train import precheck, setup
-from engine.train.pictures import plane
 from engine.train.loop import LoopSettings, TrainTask, fit
+from engine.train.params import TrainParams
+from engine.train.pictures import plane
 
 MANIFOLD_SIDE = 15
 MAX_SCATTER = 5000

@@ -20,8 +20,8 @@ def isolated_settings(tmp_path_factory, qapp):
     folder = tmp_path_factory.mktemp("settings")
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(folder))
-    from gui.app import configure_pyqtgraph
     from engine.devices import warm_up
+    from gui.app import configure_pyqtgraph
 
     configure_pyqtgraph(qapp)
     warm_up()

@@ -74,7 +74,7 @@ def test_bad_sources_are_clear(tmp_path):
         readers.statistics(tmp_path / "blank.txt")
 
 
-corpora = st.lists(st.text(alphabet="的一是了我不人在他有这个上们来到时大地为子中你说生国年着就那和要她出也得里后自以会家可下而过天去能对小多心好看起发当没成只如事把还用第样道想作种开美总从无情己面最女但现前些所同日手又行意动方期它头经长儿回位分爱老因很给名法间斯知世什两次使身者被高已亲其进此话常与活正感abc123 ，。", max_size=30), max_size=60)
+corpora = st.lists(st.text(alphabet="的一是了我不人在他有这个上们来到时大地为子中你说生国年着就那和要她出也得里后自以会家可下而过天去能对小多心好看起发当没成只如事把还用第样道想作种开美总从无情己面最女但现前些所同日手又行意动方期它头经长儿回位分爱老因很给名法间斯知世什两次使身者被高已亲其进此话常与活正感abc123 ，。", max_size=30), max_size=60)  # noqa: E501 - a literal alphabet
 
 
 @settings(max_examples=25, deadline=None)

@@ -4,10 +4,9 @@ import hashlib
 import numpy as np
 import pytest
 
-from engine.tasks import TaskContext
-
 from engine.data import DataError, images, mnist
 from engine.data.idx import read_idx, write_idx
+from engine.tasks import TaskContext
 
 
 @pytest.fixture

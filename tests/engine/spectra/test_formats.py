@@ -2,9 +2,6 @@
 (through astropy), the contest layout, CSV and .npz; and every kind of bad file."""
 
 import numpy as np
-
-from engine.control import Cancelled, RunControl
-from engine.tasks import TaskContext
 import pytest
 from astropy.io import fits
 

@@ -1,5 +1,4 @@
 import pytest
-from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QMessageBox
 
 from gui import settings
