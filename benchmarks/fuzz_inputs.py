@@ -456,6 +456,51 @@ def sampling_and_download(work: Path, rng: random.Random, scale: float) -> Itera
                                                           timeout=5), may_succeed=False, watch=work)
 
 
+def _verb(args: list[str]) -> None:
+    """Run ``python main.py ARGS`` as a user would: a refusal is clean when it exits non-zero with
+    exactly one ``error:`` line and no traceback (raised here as that line, a UserError)."""
+    out = subprocess.run([sys.executable, "main.py", *args], cwd=Path(__file__).resolve().parents[1],
+                         capture_output=True, text=True, timeout=300)
+    if "Traceback" in out.stderr:
+        raise RuntimeError("a traceback: " + out.stderr.strip().splitlines()[-1][:150])
+    if out.returncode == 0:
+        return
+    errors = [line for line in out.stderr.splitlines() if "error:" in line]
+    if len(errors) != 1:
+        raise RuntimeError(f"exit {out.returncode} with {len(errors)} error lines: {out.stderr[-200:]!r}")
+    raise UserError(errors[0])
+
+
+def command_line(work: Path, rng: random.Random, scale: float) -> Iterator[Case]:
+    """The verbs given what a new user and a fuzzer gave them."""
+    junk = {name: _write(work / name, rng.randbytes(2000)) for name in
+            ("junk.txt", "junk.npz", "junk.csv", "junk.fits", "junk.json", "junk.net")}
+    empty = _write(work / "empty.txt", b"")
+    kept = _write(work / "kept.tsv", b"old\t1\n")
+    run = work / "ws" / "runs" / "20260101-000000-vae-abcd"
+    run.mkdir(parents=True)
+    (run / "config.json").write_bytes(b'{"job": "vae", "params": null}')
+    (run / "metrics.jsonl").write_bytes(b"\x00\x01 not json\n")
+    folder = work / "folder"
+    folder.mkdir()
+    cases = [["rope", f"--length={v}"] for v in ("nan", "inf", "-inf", "0", "-1")]
+    cases += [["ellipses", f"--unit-mm={v}", "--out", str(work / "net.svg")] for v in ("inf", "nan", "0", "-5", "1e9")]
+    cases += [["rope", "--out", str(folder)], ["ellipses", "--out", str(work / "x.docx")],
+              ["count", str(junk["junk.txt"]), "--out", str(kept)], ["count", str(empty), "--out", str(kept)],
+              ["count", str(work / "missing.txt"), "--out", str(kept)], ["discover", str(junk["junk.json"]),
+                                                                          "--out", str(kept)],
+              ["segment", str(empty), "--out", str(kept)], ["spectra-export", str(junk["junk.fits"]), "--out",
+                                                              str(work / "s.csv")],
+              ["spectra-predict", str(folder), str(folder), "--out", str(work / "p.csv")],
+              ["sample", str(run), "--out", str(work / "s.npy")], ["resume", str(run)],
+              ["train", "vae", "--data", str(junk["junk.npz"]), "--workspace", str(work / "ws2")],
+              ["hsic", str(junk["junk.csv"]), "--x", "a", "--y", "b"], ["em", str(empty), "--k", "3"],
+              ["cluster", str(junk["junk.net"]), "--out", str(work / "m.tsv")], ["angles", "--n", "1"]]
+    for args in cases[: max(6, int(len(cases) * scale))]:
+        yield Case(" ".join(args[:2]), lambda args=args: _verb(args), may_succeed=False, watch=work,
+                   protect=[kept])
+
+
 FAMILIES: dict[str, Callable[[Path, random.Random, float], Iterator[Case]]] = {
     "corpus readers": corpus_readers,
     "image sources": image_sources,
@@ -466,6 +511,7 @@ FAMILIES: dict[str, Callable[[Path, random.Random, float], Iterator[Case]]] = {
     "writers": writers,
     "training prechecks": training_prechecks,
     "sampling, download": sampling_and_download,
+    "command line": command_line,
 }
 
 

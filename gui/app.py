@@ -77,8 +77,9 @@ class _ErrorRelay(QObject):
 
     @staticmethod
     def _show(summary: str, details: str) -> None:
-        window = QApplication.activeWindow()
-        bar = getattr(window, "report_error", None)
+        windows = [QApplication.activeWindow(), *QApplication.topLevelWidgets()]
+        bar = next((w.report_error for w in windows if w is not None and w.isVisible()
+                    and hasattr(w, "report_error")), None)
         if bar is not None:  # the window's status line: no modal dialog in the user's way
             bar(summary, details)
             return

@@ -44,7 +44,7 @@ class RunList(QWidget):
         super().__init__(parent)
         self.workspace: Path | None = None
         self.job_filter: str | None = None
-        self.metric = "loss"
+        self.metric_name = "loss"
         self.paths: dict[str, Path] = {}
         self.model = RunModel()
         self.proxy = sortable_proxy(self.model)
@@ -84,7 +84,7 @@ class RunList(QWidget):
         self._on_selection()
 
     def set_workspace(self, workspace: Path, job: str | None = None, metric: str = "loss") -> None:
-        self.workspace, self.job_filter, self.metric = workspace, job, metric
+        self.workspace, self.job_filter, self.metric_name = workspace, job, metric
         self.refresh()
 
     def refresh(self) -> None:
@@ -97,9 +97,9 @@ class RunList(QWidget):
             self.paths[info.run_id] = info.path
             model = info.params.get("arch") or info.params.get("loss") or info.job
             rows.append({"run": info.run_id, "status": info.status,
-                         f"val {self.metric}": info.final.get(f"val/{self.metric}", float("nan")),
+                         f"val {self.metric_name}": info.final.get(f"val/{self.metric_name}", float("nan")),
                          "epochs": info.params.get("epochs", ""), "model": model, "note": info.error or ""})
-        columns = ["run", "status", f"val {self.metric}", "epochs", "model", "note"]
+        columns = ["run", "status", f"val {self.metric_name}", "epochs", "model", "note"]
         self.model.set_frame(pd.DataFrame(rows, columns=columns))
         sel = self.table.selectionModel()
         for r in range(self.proxy.rowCount()):

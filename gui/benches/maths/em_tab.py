@@ -101,10 +101,10 @@ class EMTab(LazyTab):
         self.true_k = QSpinBox()
         self.true_k.setRange(1, 8)
         self.true_k.setValue(3)
-        self.size = QSpinBox()
-        self.size.setRange(10, 200_000)
-        self.size.setValue(500)
-        self.size.setKeyboardTracking(False)
+        self.n_points = QSpinBox()
+        self.n_points.setRange(10, 200_000)
+        self.n_points.setValue(500)
+        self.n_points.setKeyboardTracking(False)
         self.data_seed = QSpinBox()
         self.data_seed.setRange(0, 2**31 - 1)
         self.separation = QDoubleSpinBox()
@@ -114,7 +114,7 @@ class EMTab(LazyTab):
         self.generated_box = QGroupBox("Generated mixture")
         gf = QFormLayout(self.generated_box)
         gf.addRow("True components", self.true_k)
-        gf.addRow("Points", self.size)
+        gf.addRow("Points", self.n_points)
         gf.addRow("Separation", self.separation)
         gf.addRow("Seed", self.data_seed)
         self.x_combo, self.y_combo = QComboBox(), QComboBox()
@@ -173,7 +173,7 @@ class EMTab(LazyTab):
         self.timer.setInterval(PLAY_MS)
         self.timer.timeout.connect(self.step)
         self.picker.source_changed.connect(self._source_changed)
-        for w in (self.true_k, self.size, self.data_seed):
+        for w in (self.true_k, self.n_points, self.data_seed):
             w.valueChanged.connect(self._regenerate)
         self.separation.valueChanged.connect(self._regenerate)
         self.x_combo.currentTextChanged.connect(self._columns_changed)
@@ -209,7 +209,7 @@ class EMTab(LazyTab):
         if source not in (GENERATED_2D, GENERATED_1D):
             return
         dim = 2 if source == GENERATED_2D else 1
-        points, _, truth = em.generate(self.true_k.value(), self.size.value(), dim, self.data_seed.value(),
+        points, _, truth = em.generate(self.true_k.value(), self.n_points.value(), dim, self.data_seed.value(),
                                        self.separation.value())
         self._set_data(Dataset(points, ["x", "y"][:dim], truth))
 

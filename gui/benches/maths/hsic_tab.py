@@ -71,10 +71,10 @@ class HSICTab(LazyTab):
         self.kind.setCurrentText("author")
         self.kind.setToolTip("author: the post's demo y = x + 0.1ε; quadratic, sinusoid and ring are "
                              "dependent but uncorrelated")
-        self.size = QSpinBox()
-        self.size.setRange(10, 100_000)
-        self.size.setValue(1000)
-        self.size.setKeyboardTracking(False)
+        self.n_points = QSpinBox()
+        self.n_points.setRange(10, 100_000)
+        self.n_points.setValue(1000)
+        self.n_points.setKeyboardTracking(False)
         self.noise = QDoubleSpinBox()
         self.noise.setRange(0.0, 10.0)
         self.noise.setSingleStep(0.05)
@@ -85,7 +85,7 @@ class HSICTab(LazyTab):
         self.synthetic_box = QGroupBox("Synthetic pairs")
         sf = QFormLayout(self.synthetic_box)
         sf.addRow("Pair", self.kind)
-        sf.addRow("Points n", self.size)
+        sf.addRow("Points n", self.n_points)
         sf.addRow("Noise", self.noise)
         sf.addRow("Seed", self.data_seed)
         self.x_combo, self.y_combo = QComboBox(), QComboBox()
@@ -130,7 +130,7 @@ class HSICTab(LazyTab):
 
         self.picker.source_changed.connect(self._source_changed)
         self.kind.currentTextChanged.connect(self._kind_changed)
-        for w in (self.size, self.data_seed):
+        for w in (self.n_points, self.data_seed):
             w.valueChanged.connect(self._regenerate)
         self.noise.valueChanged.connect(self._regenerate)
         self.x_combo.currentTextChanged.connect(self.pair_changed)
@@ -153,7 +153,7 @@ class HSICTab(LazyTab):
 
     def _regenerate(self) -> None:
         if self.picker.source() == SYNTHETIC:
-            frame = synthetic_table(self.size.value(), self.noise.value(), self.data_seed.value())
+            frame = synthetic_table(self.n_points.value(), self.noise.value(), self.data_seed.value())
             self._set_frame(frame, SYNTHETIC, (f"{self.kind.currentText()} x", f"{self.kind.currentText()} y"))
 
     def _loaded(self, loaded: tuple[str, pd.DataFrame]) -> None:

@@ -96,7 +96,7 @@ class RoutingTab(QWidget):
         self.start = np.empty((0, 2))
         self.steps: dict[str, list[routing.RoutingStep]] = {}
 
-        self.size = _spin(4, 400, 60, "input vectors u_i")
+        self.n_points = _spin(4, 400, 60, "input vectors u_i")
         self.clusters = _spin(1, 8, 3, "directions the inputs bunch around")
         self.spread = QDoubleSpinBox()
         self.spread.setRange(0.0, 3.0)
@@ -106,7 +106,7 @@ class RoutingTab(QWidget):
         self.seed = _spin(0, 2**31 - 1, 0, "seed of the inputs and of the starting capsules")
         inputs_box = QGroupBox("Input capsules (drag a point to move it)")
         inf = QFormLayout(inputs_box)
-        inf.addRow("Vectors", self.size)
+        inf.addRow("Vectors", self.n_points)
         inf.addRow("Clusters", self.clusters)
         inf.addRow("Spread", self.spread)
         inf.addRow("Seed", self.seed)
@@ -160,7 +160,7 @@ class RoutingTab(QWidget):
         self.splitter = side_by_side_panes(self, left, grid(self.panels["author"], self.panels["hinton"],
                                                             self.panels["soft-kmeans"], self.hardness), LEFT_WIDTH)
 
-        for w in (self.size, self.clusters, self.seed):
+        for w in (self.n_points, self.clusters, self.seed):
             w.valueChanged.connect(self.regenerate)
         self.spread.valueChanged.connect(self.regenerate)
         for w in (self.k, self.iterations):
@@ -172,7 +172,7 @@ class RoutingTab(QWidget):
         self.regenerate()
 
     def regenerate(self) -> None:
-        self.inputs = routing.generate_inputs(self.size.value(), self.clusters.value(), self.spread.value(),
+        self.inputs = routing.generate_inputs(self.n_points.value(), self.clusters.value(), self.spread.value(),
                                               self.seed.value())
         self.route()
 

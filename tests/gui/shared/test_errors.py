@@ -15,8 +15,6 @@ def test_error_in_a_plain_thread_reaches_the_message_bar(qtbot, tmp_path, monkey
     window = MainWindow(tmp_path / "ws")
     qtbot.addWidget(window)
     window.show()
-    window.activateWindow()
-    monkeypatch.setattr("PySide6.QtWidgets.QApplication.activeWindow", lambda: window)
 
     def boom():
         raise RuntimeError("something broke in a thread")

@@ -116,10 +116,19 @@ def contest_set(folder, n):
     return folder / "index.csv"
 
 
-def test_cancel_loading_keeps_the_old_list(qtbot, sbench, tmp_path, monkeypatch):
+def slow_reading(monkeypatch):
+    """Small files read in a blink: each chunk of two takes 20 ms more, so Cancel finds the reading under way."""
+    import time
+
     from engine.spectra import formats
 
+    read = formats._read_chunk
     monkeypatch.setattr(formats, "CHUNK", 2)
+    monkeypatch.setattr(formats, "_read_chunk", lambda jobs: (time.sleep(0.02), read(jobs))[1])
+
+
+def test_cancel_loading_keeps_the_old_list(qtbot, sbench, tmp_path, monkeypatch):
+    slow_reading(monkeypatch)
     load(qtbot, sbench, demo_size=8)
     index = contest_set(tmp_path / "set", 400)
     sbench.picker.set_source(str(index))
@@ -131,9 +140,7 @@ def test_cancel_loading_keeps_the_old_list(qtbot, sbench, tmp_path, monkeypatch)
 
 
 def test_cancel_while_training_loads_its_data(qtbot, sbench, tmp_path, monkeypatch):
-    from engine.spectra import formats
-
-    monkeypatch.setattr(formats, "CHUNK", 2)
+    slow_reading(monkeypatch)
     index = contest_set(tmp_path / "set", 400)
     sbench.picker.set_source(str(index))
     sbench.start()
