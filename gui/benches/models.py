@@ -267,17 +267,10 @@ class ModelsBench(Bench):
         self._launch(self.job, p)
 
     def resume(self, run_dir: Path) -> None:
-        if self.busy:
-            return
-        try:
-            job, p = registry.job_of_run(run_dir)
-        except UserError as exc:
-            self.messages.error(f"cannot resume {run_dir.name}: {exc}")
-            return
-        self.load_settings(run_dir)
-        self.curves.remove_run(run_dir.name)
-        self.curves.add_frame(run_dir.name, read_metrics(run_dir))
-        self._launch(job, p, run_dir)
+        found = self.driver.prepare_resume(run_dir)
+        if found is not None:
+            self.load_settings(run_dir)
+            self._launch(*found, run_dir)
 
     def _launch(self, job, p, resume_dir: Path | None = None) -> None:
         overlaid = {p.name for p in self.runs.selected()}

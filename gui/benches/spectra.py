@@ -32,7 +32,6 @@ from engine import events as ev
 from engine import params as prm
 from engine import registry
 from engine.errors import UserError
-from engine.runs import read_metrics
 from engine.spectra import formats, preprocess, synthetic
 from engine.spectra import tasks as spectra_tasks
 from engine.spectra import training as job
@@ -328,20 +327,15 @@ class SpectraBench(Bench):
         self.driver.start(job.JOB, p, self.workspace)
 
     def resume(self, run_dir: Path) -> None:
-        if self.busy:
-            return
-        try:
-            found, p = registry.job_of_run(run_dir)
-        except UserError as exc:
-            self.messages.error(f"cannot resume {run_dir.name}: {exc}")
-            return
-        self.load_settings(run_dir)
         for run in list(self.curves.runs()):
-            self.curves.remove_run(run)
-        self.curves.add_frame(run_dir.name, read_metrics(run_dir))
-        self.runs.set_busy(True)
-        self.tabs.setCurrentIndex(2)
-        self.driver.start(found, p, self.workspace, run_dir)
+            if run != run_dir.name:
+                self.curves.remove_run(run)
+        found = self.driver.prepare_resume(run_dir)
+        if found is not None:
+            self.load_settings(run_dir)
+            self.runs.set_busy(True)
+            self.tabs.setCurrentIndex(2)
+            self.driver.start(*found, self.workspace, run_dir)
 
     def load_settings(self, run_dir: Path) -> None:
         """Put a past run's settings back in the form ("run again")."""

@@ -425,17 +425,10 @@ class VerseBench(Bench):
         self._launch(p)
 
     def resume(self, run_dir: Path) -> None:
-        if self.busy:
-            return
-        try:
-            found, p = registry.job_of_run(run_dir)
-        except UserError as exc:
-            self.messages.error(f"cannot resume {run_dir.name}: {exc}")
-            return
-        self.load_settings(run_dir)
-        self.curves.remove_run(run_dir.name)
-        self.curves.add_frame(run_dir.name, read_metrics(run_dir))
-        self._launch(p, run_dir)
+        found = self.driver.prepare_resume(run_dir)
+        if found is not None:
+            self.load_settings(run_dir)
+            self._launch(found[1], run_dir)
 
     def _launch(self, p: job.VerseParams, resume_dir: Path | None = None) -> None:
         current = self.driver.current_run

@@ -14,6 +14,9 @@ from typing import Any, Callable, Mapping
 from PySide6.QtCore import QObject, Signal
 
 from engine import events as ev
+from engine import registry
+from engine.errors import UserError
+from engine.runs import read_metrics
 from gui.bridge import EngineBridge
 from gui.process_runner import job_runner
 from gui.runner import JobThread
@@ -66,6 +69,20 @@ class JobDriver(QObject):
         self.controls.bar.setValue(0)
         self.controls.bar.setFormat("starting…")
         self.thread.start()
+
+    def prepare_resume(self, run_dir: Path) -> tuple[Any, Any] | None:
+        """The job and params to resume ``run_dir`` with, its curves reloaded so far; None (said on the
+        message bar) when a job runs or the run cannot be resumed."""
+        if self.busy:
+            return None
+        try:
+            job, params = registry.job_of_run(run_dir)
+        except UserError as exc:
+            self.messages.error(f"cannot resume {run_dir.name}: {exc}")
+            return None
+        self.curves.remove_run(run_dir.name)
+        self.curves.add_frame(run_dir.name, read_metrics(run_dir))
+        return job, params
 
     def _on_started(self, e: ev.Started) -> None:
         self.current_run = e.run_id
