@@ -27,6 +27,7 @@ from typing import Callable, Iterable, Iterator
 
 from engine.corpus.readers import Document
 from engine.io import atomic_open
+from engine.pool import result, worker_pool
 from engine.tasks import TaskContext
 
 BATCH = 1000
@@ -83,14 +84,6 @@ def batches(docs: Iterable[Document], size: int = BATCH) -> Iterator[list[str]]:
         yield batch
 
 
-def _ignore_sigint() -> None:
-    """Workers leave Ctrl-C to their parent, which cancels them (a terminal sends SIGINT to the
-    whole process group: workers that took it printed tracebacks and could hang the parent)."""
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
 def count(docs: Iterable[Document], tokenizer: Tokenizer, workers: int = 1,
           ctx: TaskContext | None = None) -> Counter:
     """Token counts of every document.  ``ctx`` gets progress in documents and is checked
@@ -110,33 +103,18 @@ def count(docs: Iterable[Document], tokenizer: Tokenizer, workers: int = 1,
             ctx.checkpoint()
             take(count_batch(batch, tokenizer), len(batch))
         return total
-    import multiprocessing as mp
-
-    pool = mp.get_context("spawn").Pool(workers, initializer=_ignore_sigint)
-    try:
+    with worker_pool(workers) as pool:
         pending: deque = deque()
         for batch in batches(docs):
             ctx.checkpoint()
-            pending.append((pool.apply_async(count_batch, (batch, tokenizer)), len(batch)))
+            pending.append((pool.submit(count_batch, batch, tokenizer), len(batch)))
             while len(pending) > 2 * workers:  # bounded memory: at most a few batches in flight
                 future, n = pending.popleft()
-                take(_result(future, ctx), n)
+                take(result(future, ctx), n)
         while pending:
             future, n = pending.popleft()
-            take(_result(future, ctx), n)
-        pool.close()
-    finally:
-        pool.terminate()  # a no-op after close() and the last result; kills workers on cancel or error
-        pool.join()
+            take(result(future, ctx), n)
     return total
-
-
-def _result(future, ctx: TaskContext) -> Counter:
-    """Wait for a batch's counts, answering Cancel while waiting."""
-    while not future.ready():
-        ctx.checkpoint()
-        future.wait(0.05)
-    return future.get()
 
 
 def naive_count(docs: Iterable[Document], tokenizer: Tokenizer) -> dict[str, int]:

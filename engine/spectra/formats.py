@@ -34,6 +34,7 @@ import numpy as np
 
 from engine.errors import UserError
 from engine.io import atomic_open
+from engine.pool import result, worker_pool
 from engine.tasks import TaskContext
 
 CONTEST_GRID = (3690.0, 9100.0, 2600)
@@ -359,31 +360,17 @@ def _each(jobs: list[tuple[Path, str | None]], ctx: TaskContext | None, workers:
                 break
             take(_read_chunk(chunk))
         return report
-    import multiprocessing as mp
-
-    pool = mp.get_context("spawn").Pool(workers, initializer=_ignore_sigint)
-    try:
-        pending = [pool.apply_async(_read_chunk, (c,)) for c in chunks]
+    with worker_pool(workers) as pool:
+        pending = [pool.submit(_read_chunk, c) for c in chunks]
         for future in pending:  # in order, so the set is in file order
-            while not future.ready():
-                if stopping():
-                    break
-                future.wait(0.05)
-            if report.cancelled:
+            if stopping():
                 break
-            take(future.get())
-        pool.close()
-    finally:
-        pool.terminate()
-        pool.join()
+            chunk = result(future, ctx, stop_early=True)
+            if chunk is None:
+                report.cancelled = True
+                break
+            take(chunk)
     return report
-
-
-def _ignore_sigint() -> None:
-    """Workers leave Ctrl-C to the parent, which terminates them."""
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def spectrum_files(folder: Path) -> list[Path]:
