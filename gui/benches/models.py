@@ -28,7 +28,6 @@ from engine import params as prm
 from engine import registry
 from engine.data import images, mnist, toy2d
 from engine.data.tasks import DownloadParams, download_mnist
-from engine.errors import UserError
 from engine.io import atomic_open
 from engine.runs import read_metrics
 from engine.train.sampling import sample_run
@@ -186,13 +185,11 @@ class ModelsBench(Bench):
 
     def load_settings(self, run_dir: Path) -> None:
         """Put a past run's settings back in the form ("run again")."""
-        try:
-            job, p = registry.job_of_run(run_dir)
-        except UserError as exc:
-            self.messages.error(str(exc))
+        found = self.driver.settings_of(run_dir)
+        if found is None:
             return
-        self.experiment.setCurrentIndex(max(0, self.experiment.findData(job.name)))
-        values = prm.to_dict(p)
+        name, values = found
+        self.experiment.setCurrentIndex(max(0, self.experiment.findData(name)))
         self.form.set_values(values)
         if "data" in values:
             self.picker.set_source(values["data"])

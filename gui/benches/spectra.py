@@ -30,8 +30,6 @@ from PySide6.QtWidgets import (
 
 from engine import events as ev
 from engine import params as prm
-from engine import registry
-from engine.errors import UserError
 from engine.spectra import formats, preprocess, synthetic
 from engine.spectra import tasks as spectra_tasks
 from engine.spectra import training as job
@@ -339,12 +337,10 @@ class SpectraBench(Bench):
 
     def load_settings(self, run_dir: Path) -> None:
         """Put a past run's settings back in the form ("run again")."""
-        try:
-            _, p = registry.job_of_run(run_dir)
-        except UserError as exc:
-            self.messages.error(str(exc))
+        found = self.driver.settings_of(run_dir)
+        if found is None:
             return
-        values = prm.to_dict(p)
+        values = found[1]
         self.form.set_values(values)
         self.picker.set_source(values["data"])
         self.mask.setChecked(values["mask_bad"])

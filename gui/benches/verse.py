@@ -34,7 +34,6 @@ from PySide6.QtWidgets import (
 
 from engine import events as ev
 from engine import params as prm
-from engine import registry
 from engine.errors import UserError
 from engine.runs import read_metrics
 from engine.text import verse
@@ -441,12 +440,10 @@ class VerseBench(Bench):
 
     def load_settings(self, run_dir: Path) -> None:
         """Put a past run's settings back in the form and the poems' choices ("run again")."""
-        try:
-            _, p = registry.job_of_run(run_dir)
-        except UserError as exc:
-            self.messages.error(str(exc))
+        found = self.driver.settings_of(run_dir)
+        if found is None:
             return
-        values = prm.to_dict(p)
+        values = found[1]
         self.form.set_values(values)
         self.picker.set_source(values["data"])
         self.kind.setCurrentIndex(max(0, self.kind.findData(values["kind"])))

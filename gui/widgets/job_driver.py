@@ -14,6 +14,7 @@ from typing import Any, Callable, Mapping
 from PySide6.QtCore import QObject, Signal
 
 from engine import events as ev
+from engine import params as prm
 from engine import registry
 from engine.errors import UserError
 from engine.runs import read_metrics
@@ -69,6 +70,16 @@ class JobDriver(QObject):
         self.controls.bar.setValue(0)
         self.controls.bar.setFormat("starting…")
         self.thread.start()
+
+    def settings_of(self, run_dir: Path) -> tuple[str, dict[str, Any]] | None:
+        """(job name, params as a dict) a past run was started with, to put back in a form ("run
+        again"); None (said on the message bar) when its config cannot be used."""
+        try:
+            job, params = registry.job_of_run(run_dir)
+        except UserError as exc:
+            self.messages.error(str(exc))
+            return None
+        return job.name, prm.to_dict(params)
 
     def prepare_resume(self, run_dir: Path) -> tuple[Any, Any] | None:
         """The job and params to resume ``run_dir`` with, its curves reloaded so far; None (said on the
