@@ -50,6 +50,9 @@ class Job:
     # params → None, or a UserError: a cheap look at the data (headers, not contents) and the
     # memory the run would need, made before a run folder exists (engine.train.precheck)
     precheck: Callable[[Any], None] | None = None
+    # (params, run store, config, task context) → engine.train.features.FeatureSet: what a trained
+    # run's model makes of its data, for the Clusters bench
+    features: Callable[[Any, Any, dict[str, Any], Any], Any] | None = None
 
 
 class JobContext(TaskContext):

@@ -4,7 +4,9 @@ Vectors: word2vec text and binary (gensim ``KeyedVectors``; GloVe-style text wit
 the header line too), ``.npy`` with a vocabulary file beside it (``stem.vocab``,
 ``stem.txt`` or ``stem.tsv``: a name per line, optionally a TAB and a label), CSV
 (name, then the coordinates; a header row may name a ``label`` column), and
-``digits`` (sklearn's 1,797 labelled 8×8 images, shipped with sklearn).
+``digits`` (sklearn's 1,797 labelled 8×8 images, shipped with sklearn), and the run
+folder of a trained VAE, Deep INFOMAX or spectral classifier (its features of its own
+data, labelled as the data is: :mod:`engine.train.features`, which imports torch).
 
 Graphs: edge lists (CSV/TSV ``source,target[,weight]``, a header row is skipped),
 Pajek ``.net`` and GraphML (networkx's readers), networkx's karate club (labelled by
@@ -25,6 +27,7 @@ import numpy as np
 from engine.corpus.readers import CorpusError, Notes, text_lines
 from engine.graph import GraphInputError
 from engine.graph.data import Graph, Vectors
+from engine.tasks import TaskContext
 
 BUILTINS = ("digits", "karate", "lesmis", "lfr")
 VOCAB_SUFFIXES = (".vocab", ".txt", ".tsv")
@@ -33,7 +36,7 @@ LFR_DEFAULTS = {"n": 1000, "mu": 0.3, "tau1": 2.5, "tau2": 1.5, "average_degree"
                 "min_community": 20, "max_community": 100, "seed": 42}
 
 
-def load(source: str | Path, kind: str = "auto") -> Vectors | Graph:
+def load(source: str | Path, kind: str = "auto", ctx: TaskContext | None = None) -> Vectors | Graph:
     """The vectors or graph named by ``source``: a built-in name or a file.
 
     ``kind`` forces a reading (``vectors`` or ``edges``) where a CSV or text file
@@ -46,7 +49,9 @@ def load(source: str | Path, kind: str = "auto") -> Vectors | Graph:
     if not path.exists():
         raise GraphInputError(f"{path}: no such file (built-in sets: {', '.join(BUILTINS)})")
     if path.is_dir():
-        raise GraphInputError(f"{path}: is a folder; give a vectors or graph file")
+        if (path / "config.json").is_file():
+            return run_features(path, ctx)
+        raise GraphInputError(f"{path}: is a folder, not a run of the workbench; give a vectors or graph file")
     suffix = path.suffix.lower()
     if suffix == ".npy":
         return read_npy(path)
@@ -199,6 +204,14 @@ def _checked(v: Vectors, path: Path) -> Vectors:
         bad = int(np.flatnonzero(~np.isfinite(v.matrix).all(axis=1))[0])
         raise GraphInputError(f"{path.name}: vector {bad} ({v.names[bad]!r}) holds NaN or infinity")
     return v
+
+
+def run_features(run_dir: Path, ctx: TaskContext | None = None) -> Vectors:
+    """A trained run's features of its data, named ``run (what)``."""
+    from engine.train.features import run_features as features
+
+    f = features(run_dir, ctx)
+    return _checked(Vectors(f.names, f.matrix, f.labels, f"{run_dir.name} ({f.what})", f.images), run_dir)
 
 
 # -- graphs ------------------------------------------------------------------------------

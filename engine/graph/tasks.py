@@ -32,8 +32,9 @@ DEFAULTS = {"word2vec": {"window": 5, "epochs": 5, "lr": 0.025, "negative": 5},
 
 @dataclass(frozen=True)
 class ClusterParams:
-    input: str = param("digits", "vectors (word2vec .txt/.bin, .npy, CSV, digits) or a graph (edge list "
-                       "CSV/TSV, Pajek .net, GraphML, karate, lesmis, lfr or lfr:n=1000,mu=0.3)", positional=True)
+    input: str = param("digits", "vectors (word2vec .txt/.bin, .npy, CSV, digits, or a trained VAE, Deep INFOMAX "
+                       "or spectra run's folder: its features) or a graph (edge list CSV/TSV, Pajek .net, GraphML, "
+                       "karate, lesmis, lfr or lfr:n=1000,mu=0.3)", positional=True)
     k: int = param(40, "neighbours kept per item in the similarity graph", minimum=1, maximum=1000)
     min_sim: float = param(0.5, "least cosine of a kept neighbour", minimum=-1.0, maximum=1.0, slider=(0.0, 1.0),
                            label="Min similarity")
@@ -72,7 +73,7 @@ class EmbedParams:
 
 def run_cluster(p: ClusterParams, ctx: TaskContext) -> Clustering:
     ctx.progress(0, None, f"reading {p.input}")
-    data = load(p.input)
+    data = load(p.input, ctx=ctx)
     return cluster(data, p.method, p.k, p.min_sim, p.directed, p.levels, p.teleport, p.trials, p.seed, ctx=ctx)
 
 

@@ -75,6 +75,11 @@ class SpectraNet(nn.Module):
         h = self.drop(self.features(x.unsqueeze(1)))
         return self.head(h.amax(dim=2))
 
+    def penultimate(self, x: torch.Tensor) -> torch.Tensor:
+        """x (B, L) → the 128 ReLU units the class logits are read from: what the net learned."""
+        h = self.drop(self.features(x.unsqueeze(1)))
+        return self.head[:2](h.amax(dim=2))
+
 
 def soft_macro_f1(probs: torch.Tensor, onehot: torch.Tensor) -> torch.Tensor:
     """(2/K) Σ_c Σ y ŷ / Σ (y + ŷ); a class absent from both y and ŷ counts as 0, as scikit-learn's default."""

@@ -31,12 +31,12 @@ from engine.errors import UserError
 from engine.jobs import Job, JobContext
 from engine.models.spectra_net import WIDTHS, SpectraNet, f1_loss
 from engine.optim.build import build
-from engine.optim.stack import use_averages
 from engine.params import like, param
-from engine.runs import open_trained, trained_state
+from engine.runs import RunStore, open_trained
 from engine.spectra import formats, preprocess, synthetic
 from engine.tasks import TaskContext
 from engine.train import precheck, setup
+from engine.train.features import FeatureSet, encode, load_weights
 from engine.train.loop import LoopSettings, TrainTask, fit
 from engine.train.params import TrainBase
 
@@ -237,20 +237,22 @@ def restore(p: SpectraParams, shape: tuple[int, ...], classes: list[str]) -> Spe
     return SpectraTask(p, classes, torch.device("cpu"))
 
 
-def predict(run_dir: Path | str, source: Path | str, ctx: TaskContext | None = None) -> tuple[pd.DataFrame, list]:
-    """(table of id, predicted class and one probability column per class; skipped files) for
-    every spectrum of ``source`` (a folder, an index or a file), with a trained run's best weights."""
-    store, cfg = open_trained(run_dir)
+def trained(store: RunStore, cfg: dict[str, Any]) -> tuple[SpectraTask, SpectraParams]:
+    """A spectral classifier run's net with its best weights, in evaluation mode."""
     if cfg.get("job") != "spectra":
-        raise UserError(f"{Path(run_dir).name}: a '{cfg.get('job')}' run, not a spectral classifier")
+        raise UserError(f"{store.path.name}: a '{cfg.get('job')}' run, not a spectral classifier")
     p = prm.from_dict(SpectraParams, store.job_and_params()[1])  # a damaged config.json: one line naming it
     classes = (cfg.get("data") or {}).get("classes")
     if not classes:
-        raise UserError(f"{Path(run_dir).name}: the run recorded no classes (it failed before loading data)")
-    task = restore(p, (), classes)
-    task.load_state_dict(trained_state(store))
-    use_averages(task.optimizers().values())  # a run trained with an EMA is used by its average
-    task.train(False)
+        raise UserError(f"{store.path.name}: the run recorded no classes (it failed before loading data)")
+    return load_weights(restore(p, (), classes), store), p
+
+
+def predict(run_dir: Path | str, source: Path | str, ctx: TaskContext | None = None) -> tuple[pd.DataFrame, list]:
+    """(table of id, predicted class and one probability column per class; skipped files) for
+    every spectrum of ``source`` (a folder, an index or a file), with a trained run's best weights."""
+    task, p = trained(*open_trained(run_dir))
+    classes = task.classes
     report = formats.load_any(source, ctx)
     x, kept, skipped = preprocess.matrix(report.spectra, None, preprocessing(p))
     with torch.no_grad():
@@ -263,8 +265,16 @@ def predict(run_dir: Path | str, source: Path | str, ctx: TaskContext | None = N
 
 
 
+def features(p: SpectraParams, store: RunStore, cfg: dict[str, Any], ctx: TaskContext) -> FeatureSet:
+    """The penultimate layer of a trained run over every labelled spectrum of its data."""
+    task, _ = trained(store, cfg)
+    data, _ = load_labelled(p, ctx)
+    matrix = encode(task.model.penultimate, data.x, ctx, "penultimate layer")
+    return FeatureSet(data.ids, matrix, np.array([data.classes[i] for i in data.y]), "penultimate layer")
+
+
 JOB = Job("spectra", "Conv1D spectral classifier", SpectraParams, run,
           "kexue.fm/archives/5505: dilated residual Conv1D, class-balanced batches, cross-entropy then "
           "the differentiable macro-F1.", metrics=("loss", "acc", "macro_f1"),
           pictures=("confusion", "bars", "misclassified"), summary_metric="macro_f1",
-          precheck=precheck.spectra_data)
+          precheck=precheck.spectra_data, features=features)

@@ -24,6 +24,7 @@ from engine.models import infomax
 from engine.optim.build import build
 from engine.params import like, param
 from engine.train import precheck, setup
+from engine.train.features import image_features
 from engine.train.loop import LoopSettings, TrainTask, fit
 from engine.train.params import TrainParams
 from engine.train.pictures import plane
@@ -113,6 +114,10 @@ class InfomaxTask(TrainTask):
                                       "axes": np.array(axes), "title": "Features μ (validation)"}
 
 
+def restore(p: InfomaxParams, shape: tuple[int, ...]) -> InfomaxTask:
+    return InfomaxTask(p, tuple(shape), torch.device("cpu"))
+
+
 def run(p: InfomaxParams, ctx: JobContext) -> dict[str, Any]:
     choice = setup.device(p.device, ctx)
     parts, _, fp = setup.load(p.data, seed=p.seed, val_fraction=p.val_fraction, images_for="Deep INFOMAX")
@@ -127,4 +132,6 @@ JOB = Job("infomax", "Deep INFOMAX", InfomaxParams, run,
     "information (JS estimate) with a light prior term; nearest neighbours show its features.",
     metrics=("loss", "js_global", "js_local", "kl", "knn_acc", "knn_local"), datasets=images.BUILTIN,
     pictures=("image_grid", "scatter"), summary_metric="knn_acc",
-    precheck=precheck.image_data(lambda p, shape, device: InfomaxTask(p, shape, device), images_for="Deep INFOMAX"))
+    precheck=precheck.image_data(lambda p, shape, device: InfomaxTask(p, shape, device), images_for="Deep INFOMAX"),
+    features=lambda p, store, cfg, ctx: image_features(p, store, cfg, ctx, "Deep INFOMAX μ", restore,
+                                                        lambda task, x: task.model.embed(x - 0.5)))

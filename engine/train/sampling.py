@@ -18,10 +18,9 @@ import numpy as np
 import torch
 
 from engine import memory, registry
-from engine import params as prm
 from engine.errors import UserError
-from engine.optim.stack import use_averages
-from engine.runs import open_trained, trained_state
+from engine.runs import open_trained
+from engine.train.features import load_weights, params_of, recorded_shape
 
 
 def sample_run(run_dir: Path | str, n: int, seed: int = 0) -> np.ndarray | list[str]:
@@ -33,30 +32,12 @@ def sample_run(run_dir: Path | str, n: int, seed: int = 0) -> np.ndarray | list[
     job = registry.load(name) if name in {e.name for e in registry.entries("train")} else None
     if job is None or job.restore is None:
         raise UserError(f"{Path(run_dir).name}: a '{cfg.get('job')}' run has no generator to sample from")
-    data = cfg.get("data") if isinstance(cfg.get("data"), dict) else {}
-    shape = data.get("shape")
-    if not shape:
-        raise UserError(f"{Path(run_dir).name}: the run recorded no data shape (it failed before loading data)")
-    if not isinstance(shape, list) or not all(type(d) is int and d > 0 for d in shape):
-        raise UserError(f"{store.path / 'config.json'}: damaged (the data shape is {shape!r})")
-    memory.require(3 * memory.tensor_bytes((n, *shape)), f"{n:,} samples of shape {tuple(shape)}",
+    shape = recorded_shape(store, cfg)
+    memory.require(3 * memory.tensor_bytes((n, *shape)), f"{n:,} samples of shape {shape}",
                    "ask for fewer")
+    data = cfg["data"]
     text = {"vocabulary": data["vocabulary"]} if "vocabulary" in data else {}  # a text model's characters
-    try:
-        p = prm.from_dict(job.params, values)
-    except (TypeError, ValueError) as exc:
-        raise UserError(f"{store.path / 'config.json'}: damaged params ({exc})") from exc
-    task = job.restore(p, tuple(shape), **text)
-    state = trained_state(store)
-    try:
-        task.load_state_dict(state)
-    except (RuntimeError, KeyError, TypeError, ValueError) as exc:
-        if isinstance(exc, UserError):
-            raise
-        raise UserError(f"{Path(run_dir).name}: its checkpoint does not fit the model its config.json "
-                        f"describes ({str(exc).strip().splitlines()[0][:100] if str(exc).strip() else exc!r})") from exc
-    use_averages(task.optimizers().values())  # a run trained with an EMA is used by its average
-    task.train(False)
+    task = load_weights(job.restore(params_of(store, job.params, values), shape, **text), store)
     torch.manual_seed(seed)
     out = task.sample(n)
     if isinstance(out, list):

@@ -26,6 +26,7 @@ from engine.models import vae as vae_model
 from engine.optim.build import build
 from engine.params import like, param
 from engine.train import precheck, setup
+from engine.train.features import image_features
 from engine.train.loop import LoopSettings, TrainTask, fit
 from engine.train.params import TrainParams
 from engine.train.pictures import plane
@@ -135,4 +136,6 @@ JOB = Job("vae", "Variational autoencoder", VAEParams, run,
     "The VAE of kexue.fm/archives/5253: MLP or conv encoder, Gaussian latent, KL to N(0, I).",
     metrics=("loss", "recon", "kl"), datasets=images.BUILTIN,
     pictures=("image_pairs", "scatter", "image_grid"), restore=restore,
-    precheck=precheck.image_data(lambda p, shape, device: VAETask(p, shape, device, amp=False)))
+    precheck=precheck.image_data(lambda p, shape, device: VAETask(p, shape, device, amp=False)),
+    features=lambda p, store, cfg, ctx: image_features(p, store, cfg, ctx, "VAE μ", restore,
+                                                        lambda task, x: task.model.encode(x)[0]))

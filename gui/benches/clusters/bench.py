@@ -39,6 +39,7 @@ from engine.graph.data import Vectors
 from engine.graph.layout import layout
 from engine.graph.readers import BUILTINS
 from engine.graph.tasks import ClusterParams
+from engine.runs import RunStore, list_runs
 from gui.benches.base import Bench
 from gui.benches.clusters import jobs
 from gui.benches.clusters.boxes import column, group, note, scrolled
@@ -86,6 +87,9 @@ class ClustersBench(Bench):
         # -- left, Cluster tab: source, settings, the run and its figures --------------------
         self.picker = SourcePicker(list(BUILTINS), FILTER, "clusters-data")
         self.source_note = note()
+        self.runs_menu = self.picker.menu.addMenu("Features of a trained run")
+        self.runs_menu.setToolTip("What a trained VAE, Deep INFOMAX or spectral classifier makes of its data")
+        self.runs_menu.aboutToShow.connect(self._list_runs)
         self.lfr_form = ParamsForm(jobs.LfrParams)
         self.keep_form("lfr", self.lfr_form)
         self.lfr_box = group("LFR generator", self.lfr_form)
@@ -235,7 +239,27 @@ class ClustersBench(Bench):
         known = SOURCES.get(source)
         if known is None and source in self.memory:
             known = f"Word vectors trained here: {len(self.memory[source]):,} words."
+        if known is None and (Path(source) / "config.json").is_file():
+            known = (f"The features of the trained run {Path(source).name}: every item of its data through its "
+                     "model (a VAE's μ, Deep INFOMAX's μ, the spectra net's penultimate layer), labelled as the "
+                     "data is.")
         self.source_note.setText(known or FILE_NOTE)
+
+    def _list_runs(self) -> None:
+        """The workspace's finished or stopped runs that have features, newest first."""
+        from engine.train.features import feature_jobs  # torch, imported when first asked for
+
+        self.runs_menu.clear()
+        able = feature_jobs()
+        runs = [r for r in list_runs(self.workspace)
+                if r.job in able and r.problem is None and r.status != "running"
+                and any(RunStore(r.path).has_checkpoint(c) for c in ("best", "last"))]
+        for r in runs[:40]:
+            action = self.runs_menu.addAction(f"{r.run_id} — {able[r.job]}, {r.status}")
+            action.triggered.connect(lambda _=False, path=r.path: self.picker.set_source(str(path)))
+        if not runs:
+            self.runs_menu.addAction("No trained VAE, Deep INFOMAX or spectra run yet: train one in the Models "
+                                     "or Spectra bench").setEnabled(False)
 
     def source(self) -> str | Vectors:
         """What the cluster task reads: trained vectors, an LFR graph's settings, a built-in or a file."""

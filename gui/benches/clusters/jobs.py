@@ -84,7 +84,7 @@ def explore(source: str | Vectors | Graph, p: ClusterParams, ctx: TaskContext) -
         data, name = source, getattr(source, "source", "") or getattr(source, "method", "")
     else:
         ctx.progress(0, None, f"reading {source}")
-        data, name = load(source), source
+        data, name = load(source, ctx=ctx), source
     result = cluster(data, p.method, p.k, p.min_sim, p.directed, p.levels, p.teleport, p.trials, p.seed, ctx=ctx)
     ctx.checkpoint()
     ctx.progress(0, None, "laying out the map")

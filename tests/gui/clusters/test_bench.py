@@ -362,3 +362,26 @@ def test_nothing_to_train_on_says_so(qtbot, cb):
     cb.words.train()
     finish(qtbot, cb.words.runner)
     assert cb.messages.level == "error" and "Pick a corpus" in cb.messages.text.text()
+
+
+def test_features_of_a_trained_run_from_the_open_menu(qtbot, cb):
+    from engine.jobs import execute
+    from engine.train.registry import EXPERIMENTS
+    from engine.train.vae import VAEParams
+
+    cb.runs_menu.aboutToShow.emit()  # an empty workspace: one disabled line says what to do
+    (empty,) = cb.runs_menu.actions()
+    assert not empty.isEnabled() and "train one" in empty.text()
+    out = execute(EXPERIMENTS["vae"], VAEParams(epochs=1, latent=4, device="cpu"), cb.workspace)
+    cb.runs_menu.aboutToShow.emit()
+    (run,) = cb.runs_menu.actions()
+    assert run.isEnabled() and out.run_dir.name in run.text() and "Variational autoencoder" in run.text()
+    run.trigger()
+    assert cb.picker.source() == str(out.run_dir) and "trained run" in cb.source_note.text()
+    qtbot.mouseClick(cb.cluster_task.button, Qt.MouseButton.LeftButton)
+    finish(qtbot, cb.cluster_runner)
+    assert cb.messages.level != "error", cb.messages.text.text()
+    e = cb.explored
+    assert e.vectors.matrix.shape == (1797, 4) and "VAE μ" in e.vectors.source
+    np.testing.assert_array_equal(e.vectors.labels, load_digits().target)
+    assert "NMI" in cb.summary.text()
