@@ -6,8 +6,11 @@ still shows its curves and resumes.
         metrics.jsonl    one JSON object a line, flushed per line
         status.json      running / completed / stopped / cancelled / failed (+ error)
         checkpoints/     last.pt, best.pt (atomic, through engine.io)
-        artifacts/       latest artifact of each kind, as .npz
+        artifacts/       <kind>-<name>/<step>.npz: the pictures a run drew, thinned to at
+                         most HISTORY of each, spread evenly over the run, so a run
+                         list can step back through them
         log.txt          the run's log lines
+        notes.json       the user's note and tags (written by the run list, never by the run)
         lock             held (an OS file lock) while a job runs in the folder; holds its pid
 
 :class:`RunStore` is also a sink: hand it to a job and it records the events.
@@ -49,6 +52,7 @@ from engine.io import atomic_path, write_bytes, write_json
 RUNS = "runs"
 LOCK = "lock"
 STATUSES = ("running", "completed", "stopped", "cancelled", "failed", "interrupted")
+HISTORY = 40  # pictures kept of each kind and name
 RESERVED = ("step", "epoch", "phase", "time")  # metric record fields that are not curves
 
 
@@ -357,10 +361,17 @@ class RunStore:
             raise RunFolderError(f"{shown}: not a checkpoint of this workbench (no model state in it)")
         return state
 
-    def save_artifact(self, kind: str, name: str, payload: dict[str, Any]) -> None:
+    def save_artifact(self, kind: str, name: str, payload: dict[str, Any], step: int = 0) -> None:
         arrays = {k: np.asarray(v) for k, v in payload.items()}
-        with atomic_path(self.artifacts / f"{kind}-{name}.npz") as tmp, open(tmp, "wb") as fh:
-            np.savez(fh, **arrays)  # small and rewritten often: compressing costs more than it saves
+        folder = self.artifacts / f"{kind}-{name}"
+        folder.mkdir(parents=True, exist_ok=True)
+        with atomic_path(folder / f"{step:09d}.npz") as tmp, open(tmp, "wb") as fh:
+            np.savez(fh, **arrays)  # small and written often: compressing costs more than it saves
+        saved = sorted(folder.glob("*.npz"))
+        if len(saved) > HISTORY:  # drop the one whose neighbours lie closest: the rest stay evenly spread
+            steps = [int(f.stem) for f in saved]
+            closest = min(range(1, len(steps) - 1), key=lambda i: steps[i + 1] - steps[i - 1])
+            saved[closest].unlink(missing_ok=True)
 
     def close(self) -> None:
         for fh in (self._metrics_fh, self._log_fh):
@@ -376,7 +387,7 @@ class RunStore:
             self.append_metrics({"step": event.step, "epoch": event.epoch, "phase": event.phase,
                                  "time": round(time.time(), 3), **event.values})
         elif isinstance(event, ev.Artifact):
-            self.save_artifact(event.kind, event.name, dict(event.payload))
+            self.save_artifact(event.kind, event.name, dict(event.payload), event.step)
         elif isinstance(event, ev.Log):
             self.log(event.level, event.message)
         elif isinstance(event, ev.Started):
@@ -437,6 +448,9 @@ class RunInfo:
     final: dict[str, float]
     params: dict[str, Any]
     problem: str | None = None  # what is damaged in the folder, when something is
+    epochs_done: int = 0
+    note: str = ""
+    tags: tuple[str, ...] = ()
 
 
 def iter_run_dirs(workspace: Path | str) -> Iterator[Path]:
@@ -462,6 +476,7 @@ def run_info(path: Path) -> RunInfo:
     if st.get("error") in ("status.json is missing or unreadable", "status.json is damaged"):
         problems.append(st["error"])
     final: dict[str, float] = {}
+    epochs_done = 0
     try:
         m = read_metrics(path)
     except (ValueError, TypeError, MemoryError):
@@ -473,13 +488,55 @@ def run_info(path: Path) -> RunInfo:
             for col in frame.columns:
                 if col not in RESERVED and pd.notna(last[col]):
                     final[f"{phase}/{col}"] = float(last[col])
+        ends = m.loc[m["phase"] == "val", "epoch"].dropna() if "epoch" in m else ()
+        if len(ends):  # a validation closes each epoch (numbered from 0), or a stop early
+            epochs_done = int(ends.max()) + 1
     params = cfg.get("params")
     job, created = cfg.get("job"), cfg.get("created")
     return RunInfo(path=path, run_id=path.name, job=job if isinstance(job, str) else "?",
                    status=str(st.get("status", "?")), created=created if isinstance(created, str) else "",
                    error=None if st.get("error") is None else str(st.get("error")), final=final,
                    params=params if isinstance(params, dict) else {},
-                   problem="; ".join(problems) or None)
+                   problem="; ".join(problems) or None, epochs_done=epochs_done, **read_notes(path))
+
+
+def read_notes(run_dir: Path | str) -> dict[str, Any]:
+    """{"note": str, "tags": tuple} of a run; empty when it has none or they are damaged."""
+    try:
+        raw = json.loads((Path(run_dir) / "notes.json").read_bytes())
+    except (OSError, ValueError):
+        return {"note": "", "tags": ()}
+    raw = raw if isinstance(raw, dict) else {}
+    tags = raw.get("tags") if isinstance(raw.get("tags"), list) else []
+    return {"note": str(raw.get("note", "")), "tags": tuple(str(t) for t in tags)}
+
+
+def write_notes(run_dir: Path | str, note: str, tags: Iterator[str] | list[str] | tuple[str, ...]) -> None:
+    """Keep the user's note and tags with the run (tags stripped, empty ones and repeats dropped)."""
+    clean = list(dict.fromkeys(t.strip() for t in tags if t.strip()))
+    write_json(Path(run_dir) / "notes.json", {"note": note, "tags": clean})
+
+
+def saved_pictures(run_dir: Path | str) -> dict[tuple[str, str], list[int]]:
+    """{(kind, name): steps with a saved picture, ascending} of a run folder."""
+    found: dict[tuple[str, str], list[int]] = {}
+    root = Path(run_dir) / "artifacts"
+    for folder in sorted(root.iterdir()) if root.is_dir() else []:
+        kind, _, name = folder.name.partition("-")
+        steps = sorted(int(f.stem) for f in folder.glob("*.npz") if f.stem.isdigit()) if folder.is_dir() else []
+        if name and steps:
+            found[(kind, name)] = steps
+    return found
+
+
+def read_picture(run_dir: Path | str, kind: str, name: str, step: int) -> dict[str, Any] | None:
+    """A saved picture's payload (0-d arrays as plain values), or None when it is gone or damaged."""
+    path = Path(run_dir) / "artifacts" / f"{kind}-{name}" / f"{step:09d}.npz"
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            return {k: (z[k].item() if z[k].ndim == 0 else z[k]) for k in z.files}
+    except (OSError, ValueError, EOFError, KeyError):
+        return None
 
 
 def list_runs(workspace: Path | str) -> list[RunInfo]:

@@ -51,6 +51,16 @@ class Bench(QWidget):
         if not runner.submit(fn):
             self.messages.info("Still working on the previous request: wait for it or Cancel it.")
 
+    def add_job(self, driver: Any, runs: Any, pictures: bool = True) -> None:
+        """A job driver and the run list it feeds: the list follows the driver's run live, its
+        notices reach the message bar, and (``pictures``) selecting one past run shows that run's
+        saved pictures — the bench places ``driver.steps``, their slider, above its pictures."""
+        self._jobs.append(driver)
+        runs.follow(driver)
+        runs.notice.connect(self.messages.show_message)
+        if pictures:
+            runs.selection_changed.connect(lambda paths: driver.show_run(paths[0] if len(paths) == 1 else None))
+
     @property
     def busy(self) -> bool:
         """True while a run writes to the workspace (closing asks first); tasks just get cancelled."""

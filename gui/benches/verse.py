@@ -354,7 +354,7 @@ class VerseBench(Bench):
         self.controls.start_clicked.connect(self.start)
         self.driver = JobDriver(self, self.controls, self.curves, self.messages, {"text": self._show_couplets})
         self.driver.ended.connect(self._ended)
-        self._jobs.append(self.driver)
+        self.add_job(self.driver, self.runs, pictures=False)  # a past run's couplets: _runs_selected
         self.runs.selection_changed.connect(self._runs_selected)
         self.runs.resume_requested.connect(self.resume)
         self.runs.rerun_requested.connect(self.load_settings)

@@ -4,6 +4,10 @@ It owns the bridge, the job's thread and the run controls' wiring — what every
 training bench used to repeat — and dispatches each artifact to a view by its
 kind through a table the bench gives (``{"confusion": show_confusion, …}``),
 so a new picture is one line in that table, not a new ``elif``.
+
+The views show the live run's pictures, or — when the run list selects one past
+run — that run's saved pictures, with :attr:`JobDriver.steps` to step back
+through them; the live run's latest pictures come back when the selection ends.
 """
 
 from __future__ import annotations
@@ -17,12 +21,13 @@ from engine import events as ev
 from engine import params as prm
 from engine import registry
 from engine.errors import UserError
-from engine.runs import read_metrics
+from engine.runs import read_metrics, read_picture, saved_pictures
 from gui.bridge import EngineBridge
 from gui.process_runner import job_runner
 from gui.runner import JobThread
 from gui.widgets.live_plot import MetricsPanel
 from gui.widgets.message_bar import MessageBar
+from gui.widgets.picture_steps import PictureSteps
 from gui.widgets.run_controls import RunControls
 
 ENDINGS = {"completed": "Run completed", "stopped": "Stopped early; the model was saved",
@@ -33,6 +38,7 @@ class JobDriver(QObject):
     started = Signal(object)  # ev.Started
     finished = Signal(object)  # ev.Finished or ev.Failed: how the run ended
     ended = Signal()  # the job's thread is over (after every event was delivered)
+    pictures_changed = Signal()  # another run's pictures are on screen: ``drawn`` says which kinds
 
     def __init__(self, parent: QObject, controls: RunControls, curves: MetricsPanel, messages: MessageBar,
                  views: Mapping[str, Callable[[ev.Artifact], None]]) -> None:
@@ -41,7 +47,13 @@ class JobDriver(QObject):
         self.views = dict(views)
         self.thread: JobThread | None = None
         self.current_run: str | None = None
-        self.drawn: set[str] = set()  # artifact kinds the current run has drawn
+        self.drawn: set[str] = set()  # artifact kinds drawn by the run on screen
+        self.shown: Path | None = None  # a past run whose saved pictures are on screen; None: the live run
+        self._live: dict[tuple[str, str], ev.Artifact] = {}  # the live run's latest pictures
+        self._saved: dict[tuple[str, str], list[int]] = {}
+        self.steps = PictureSteps()
+        self.steps.step_chosen.connect(self._show_step)
+        self.steps.live.clicked.connect(lambda: self.show_run(None))
         self.bridge = b = EngineBridge(self)
         controls.drive(lambda: self.thread)
         b.started.connect(self._on_started)
@@ -61,7 +73,8 @@ class JobDriver(QObject):
         """Run ``job``: in the app's worker process when it has one, else (or ``in_process``) on a
         thread of this process (gui.process_runner.job_runner)."""
         self.messages.clear()
-        self.drawn.clear()
+        self._live.clear()
+        self.show_run(None)
         self.bridge.expect_new_run()
         self.thread = job_runner(job, params, workspace, self.bridge.sink, resume_dir, in_process)
         self.thread.crashed.connect(self.messages.error)
@@ -100,10 +113,45 @@ class JobDriver(QObject):
         self.started.emit(e)
 
     def _on_artifact(self, a: ev.Artifact) -> None:
+        self._live[(a.kind, a.name)] = a
+        if self.shown is None:
+            self._draw(a)
+
+    def _draw(self, a: ev.Artifact) -> None:
         view = self.views.get(a.kind)
         if view is not None:
             self.drawn.add(a.kind)
             view(a)
+
+    def show_run(self, run_dir: Path | None) -> None:
+        """Put a past run's saved pictures on screen (its latest, the slider to go back), or with
+        None (or the live run) the live run's latest pictures again."""
+        if run_dir is not None and run_dir.name == self.current_run and self.busy:
+            run_dir = None
+        if run_dir is None and self.shown is None and not self.steps.isVisible():
+            return
+        self.shown = run_dir
+        self.drawn = set()
+        if run_dir is None:
+            self.steps.hide()
+            for a in self._live.values():
+                self._draw(a)
+        else:
+            self._saved = {key: steps for key, steps in saved_pictures(run_dir).items() if key[0] in self.views}
+            self.steps.set_steps(run_dir.name, sorted({s for steps in self._saved.values() for s in steps}))
+        self.pictures_changed.emit()
+
+    def _show_step(self, step: int) -> None:
+        """Each of the shown run's pictures as it was at ``step`` (its latest saved by then)."""
+        if self.shown is None:
+            return
+        self.drawn = set()
+        for (kind, name), steps in self._saved.items():
+            at = max((s for s in steps if s <= step), default=steps[0])
+            payload = read_picture(self.shown, kind, name, at)
+            if payload is not None:
+                self._draw(ev.Artifact(self.shown.name, at, kind, name, payload))
+        self.pictures_changed.emit()
 
     def _on_finished(self, e: ev.Finished) -> None:
         if self.messages.level != "warning":

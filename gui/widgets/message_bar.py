@@ -1,10 +1,26 @@
 """An inline message bar (Orange-style): one line of cause, a Details button
-for the traceback, dismissable.  Each panel owns one; nothing pops up."""
+for the traceback, dismissable.  Each panel owns one; nothing pops up.
+
+Its height is reserved whether or not a message shows (two lines of text; a longer
+message is elided, whole in its tooltip), so a message appearing never moves the
+controls below it under the user's pointer."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QMessageBox, QPushButton, QToolButton, QWidget
+from PySide6.QtCore import QRect, Qt
+from PySide6.QtGui import QResizeEvent
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QSizePolicy,
+    QToolButton,
+    QWidget,
+)
+
+LINES = 2
 
 _STYLE = {
     "info": ("#1d4f91", "#dbe9fb", "ℹ"),
@@ -19,6 +35,7 @@ class MessageBar(QFrame):
         self.setObjectName("MessageBar")
         self.level = ""
         self._details = ""
+        self._full = ""
         layout = QHBoxLayout(self)
         layout.setContentsMargins(8, 4, 4, 4)
         self.icon = QLabel()
@@ -36,7 +53,30 @@ class MessageBar(QFrame):
         layout.addWidget(self.text, 1)
         layout.addWidget(self.details_button)
         layout.addWidget(close)
+        policy = QSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+        policy.setRetainSizeWhenHidden(True)
+        self.setSizePolicy(policy)
+        lines = LINES * self.text.fontMetrics().lineSpacing()
+        self.setFixedHeight(max(lines, self.details_button.sizeHint().height()) + 10)
         self.hide()
+
+    def message(self) -> str:
+        """The whole text of the message shown (the label may hold it elided)."""
+        return self._full
+
+    def _fit(self) -> None:
+        """The message in at most LINES lines of the label's width: elided past that."""
+        fm, width = self.text.fontMetrics(), max(self.text.width(), 50)
+        text = self._full
+        needed = fm.boundingRect(QRect(0, 0, width, 100_000), Qt.TextFlag.TextWordWrap, text).height()
+        if needed > LINES * fm.lineSpacing():
+            text = fm.elidedText(text, Qt.TextElideMode.ElideRight, int(width * LINES * 0.85))
+        self.text.setText(text)
+        self.text.setToolTip(self._full if text != self._full else "")
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt API
+        super().resizeEvent(event)
+        self._fit()
 
     def show_message(self, level: str, text: str, details: str = "") -> None:
         fg, bg, icon = _STYLE[level]
@@ -44,9 +84,10 @@ class MessageBar(QFrame):
         self.setStyleSheet(f"#MessageBar {{ background: {bg}; border: 1px solid {fg}; border-radius: 4px; }}"
                            f"#MessageBar QLabel {{ color: {fg}; }}")
         self.icon.setText(icon)
-        self.text.setText(text)
+        self._full = text
         self.details_button.setVisible(bool(details))
         self.show()
+        self._fit()
 
     def info(self, text: str) -> None:
         self.show_message("info", text)
@@ -64,7 +105,7 @@ class MessageBar(QFrame):
     def show_details(self) -> None:
         box = QMessageBox(self)
         box.setWindowTitle("Details")
-        box.setText(self.text.text())
+        box.setText(self._full)
         box.setDetailedText(self._details)
         box.setIcon(QMessageBox.Icon.Critical if self.level == "error" else QMessageBox.Icon.Warning)
         box.open()

@@ -4,6 +4,7 @@ import stat
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from engine.jobs import execute
@@ -78,3 +79,22 @@ def test_checkpoint_write_is_atomic(tmp_path, monkeypatch):
     monkeypatch.undo()
     assert store.load_checkpoint("last")["step"] == 1
     assert [p.name for p in store.checkpoints.iterdir()] == ["last.pt"]
+
+
+def test_pictures_are_kept_through_the_run_thinned_and_read_back(tmp_path):
+    from engine import events as ev
+    from engine.runs import HISTORY, read_picture, saved_pictures
+
+    store = RunStore.create(tmp_path, "toy", {"params": {}})
+    for step in range(1, 121):
+        store(ev.Artifact("r", step, "scatter", "latent", {"points": np.full((3, 2), step, np.float32),
+                                                              "title": f"at {step}"}))
+    store.close()
+    steps = saved_pictures(store.path)[("scatter", "latent")]
+    assert steps[0] == 1 and steps[-1] == 120 and HISTORY // 2 <= len(steps) <= HISTORY
+    gaps = np.diff(steps)
+    assert gaps.max() <= 2 * np.median(gaps)  # spread over the run, not bunched at its end
+    shown = read_picture(store.path, "scatter", "latent", steps[5])
+    np.testing.assert_array_equal(shown["points"], np.full((3, 2), steps[5], np.float32))
+    assert shown["title"] == f"at {steps[5]}"
+    assert read_picture(store.path, "scatter", "latent", 10_000) is None

@@ -38,7 +38,7 @@ def clustered(qtbot, cb, source, **values):
     cb.form.set_values(values)
     qtbot.mouseClick(cb.cluster_task.button, Qt.MouseButton.LeftButton)
     finish(qtbot, cb.cluster_runner)
-    assert cb.messages.level != "error", cb.messages.text.text()
+    assert cb.messages.level != "error", cb.messages.message()
     return cb.explored
 
 
@@ -229,7 +229,7 @@ def test_search_lists_neighbours(qtbot, digits_bench):
     # a name that is not there: one line
     cb.search.setText("no such digit")
     cb.find()
-    assert cb.messages.level == "error" and "not among the 1,797 items" in cb.messages.text.text()
+    assert cb.messages.level == "error" and "not among the 1,797 items" in cb.messages.message()
 
 
 def test_cancel_a_long_build(qtbot, cb, tmp_path):
@@ -240,7 +240,7 @@ def test_cancel_a_long_build(qtbot, cb, tmp_path):
     qtbot.waitUntil(lambda: "similarities" in cb.cluster_task.status.text(), timeout=60000)
     qtbot.mouseClick(cb.cluster_task.cancel, Qt.MouseButton.LeftButton)
     finish(qtbot, cb.cluster_runner, timeout=30000)
-    assert cb.messages.level == "info" and "cancelled" in cb.messages.text.text()
+    assert cb.messages.level == "info" and "cancelled" in cb.messages.message()
     assert cb.explored is None and cb.cluster_task.button.isEnabled()
 
 
@@ -286,7 +286,7 @@ def test_a_bad_file_gives_one_line(qtbot, cb, tmp_path, name, content):
     cb.picker.set_source(str(bad))
     cb.cluster()
     finish(qtbot, cb.cluster_runner)
-    text = cb.messages.text.text()
+    text = cb.messages.message()
     assert cb.messages.level == "error" and name in text and "\n" not in text
     assert cb.explored is None
 
@@ -302,7 +302,7 @@ def test_exports_write_files(qtbot, digits_bench, tmp_path, monkeypatch):
     for action in cb.export_actions:
         action.trigger()
         finish(qtbot, cb.export_runner)
-        assert cb.messages.level == "info" and "Wrote" in cb.messages.text.text()
+        assert cb.messages.level == "info" and "Wrote" in cb.messages.message()
     rows = [line.split("\t") for line in (tmp_path / "m.tsv").read_text(encoding="utf-8").splitlines()]
     assert len(rows) == 1797 and all(len(row) == 3 for row in rows)
     assert [int(row[1]) for row in rows] == list(r.tree.top) and all(row[2].startswith(row[1] + ":") for row in rows)
@@ -347,7 +347,7 @@ def test_train_word_vectors_then_cluster_them(qtbot, cb, tmp_path, method):
                               "window": 3})
     qtbot.mouseClick(cb.words.task.button, Qt.MouseButton.LeftButton)
     finish(qtbot, cb.words.runner)
-    assert cb.messages.level != "error", cb.messages.text.text()
+    assert cb.messages.level != "error", cb.messages.message()
     assert len(cb.words.losses) == 4 and len(cb.words.loss_curve.getData()[0]) == 4  # the loss, epoch by epoch
     assert cb.picker.source().startswith(f"trained {method}: 20 words") and cb.left_tabs.currentIndex() == 0
     e = clustered(qtbot, cb, cb.picker.source(), k=4, min_sim=0.0, directed=False)
@@ -361,7 +361,7 @@ def test_nothing_to_train_on_says_so(qtbot, cb):
     cb.words.corpus.set_source("")
     cb.words.train()
     finish(qtbot, cb.words.runner)
-    assert cb.messages.level == "error" and "Pick a corpus" in cb.messages.text.text()
+    assert cb.messages.level == "error" and "Pick a corpus" in cb.messages.message()
 
 
 def test_features_of_a_trained_run_from_the_open_menu(qtbot, cb):
@@ -380,7 +380,7 @@ def test_features_of_a_trained_run_from_the_open_menu(qtbot, cb):
     assert cb.picker.source() == str(out.run_dir) and "trained run" in cb.source_note.text()
     qtbot.mouseClick(cb.cluster_task.button, Qt.MouseButton.LeftButton)
     finish(qtbot, cb.cluster_runner)
-    assert cb.messages.level != "error", cb.messages.text.text()
+    assert cb.messages.level != "error", cb.messages.message()
     e = cb.explored
     assert e.vectors.matrix.shape == (1797, 4) and "VAE μ" in e.vectors.source
     np.testing.assert_array_equal(e.vectors.labels, load_digits().target)

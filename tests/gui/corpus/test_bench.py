@@ -60,14 +60,14 @@ def test_bad_corpus_shows_a_message(qtbot, cbench, tmp_path):
     cbench.picker.set_source(str(tmp_path / "b.txt"))
     cbench.open()
     finish(qtbot, cbench.open_task)
-    assert cbench.messages.level == "error" and "binary" in cbench.messages.text.text()
+    assert cbench.messages.level == "error" and "binary" in cbench.messages.message()
 
 
 def test_nothing_runs_without_a_corpus(qtbot, cbench):
     cbench.picker.set_source("")
     cbench.count()
     assert not cbench.count_runner.busy
-    assert cbench.messages.level == "error" and "Pick a corpus" in cbench.messages.text.text()
+    assert cbench.messages.level == "error" and "Pick a corpus" in cbench.messages.message()
 
 
 @pytest.mark.parametrize("workers", [1, 2])
@@ -82,7 +82,7 @@ def test_cancel_counting_ends_cleanly(qtbot, cbench, tmp_path, workers):
     qtbot.waitUntil(lambda: cbench.count_task.status.text().endswith("documents counted"), timeout=60000)
     cbench.count_task.cancel.click()
     finish(qtbot, cbench.count_task)
-    assert cbench.messages.level == "info" and "cancelled" in cbench.messages.text.text()
+    assert cbench.messages.level == "info" and "cancelled" in cbench.messages.message()
     assert cbench.freq.rowCount() == 0
     assert not multiprocessing.active_children()
 
@@ -97,4 +97,4 @@ def test_cancel_discovery_and_reading(qtbot, cbench, tmp_path):
         qtbot.waitUntil(lambda t=task: t.runner.busy, timeout=10000)
         task.cancel.click()
         finish(qtbot, task)
-        assert cbench.messages.level != "error", cbench.messages.text.text()
+        assert cbench.messages.level != "error", cbench.messages.message()

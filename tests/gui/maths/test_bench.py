@@ -169,7 +169,7 @@ def test_hsic_bad_table_says_why(qtbot, maths, tmp_path):
     path.write_text("a,b\nx,y\nz,w\n", encoding="utf-8")
     maths.hsic.picker.set_source(str(path))
     qtbot.waitUntil(lambda: maths.messages.level == "error", timeout=WAIT)
-    assert "words.csv" in maths.messages.text.text() and "numeric" in maths.messages.text.text()
+    assert "words.csv" in maths.messages.message() and "numeric" in maths.messages.message()
 
 
 # -- EM --------------------------------------------------------------------------------------

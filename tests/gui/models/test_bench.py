@@ -18,7 +18,7 @@ def test_short_real_run_fills_curves_pictures_and_run_list(qtbot, bench):
         qtbot.mouseClick(bench.controls.start, Qt.MouseButton.LeftButton)
     assert not bench.controls.start.isEnabled() and bench.controls.cancel.isEnabled()
     wait_idle(qtbot, bench)
-    assert bench.messages.level == "info" and "completed" in bench.messages.text.text()
+    assert bench.messages.level == "info" and "completed" in bench.messages.message()
     run = bench.driver.current_run
     assert {(run, "train", "loss"), (run, "val", "loss"), (run, "val", "kl"), (run, "train", "recon")} \
         <= set(bench.curves.curves)
@@ -60,7 +60,7 @@ def test_cancel_relabels_and_ends_cancelled(qtbot, bench):
     assert c.cancel.text() == "Cancelling…" and not any(b.isEnabled() for b in (c.cancel, c.stop, c.pause))
     wait_idle(qtbot, bench)
     assert list_runs(bench.workspace)[0].status == "cancelled"
-    assert "Cancelled" in bench.messages.text.text()
+    assert "Cancelled" in bench.messages.message()
 
 
 def test_bad_file_shows_the_message_bar(qtbot, bench, tmp_path):
@@ -68,7 +68,7 @@ def test_bad_file_shows_the_message_bar(qtbot, bench, tmp_path):
     bad.write_bytes(b"\x00\x00\x08\x03\x00\x00\x00\x05")  # header cut short
     bench.picker.set_source(str(bad))
     qtbot.waitUntil(lambda: bench.messages.level == "error", timeout=10000)
-    assert "truncated" in bench.messages.text.text()
+    assert "truncated" in bench.messages.message()
     assert bench.messages.isVisible()
     bench.picker.set_source("digits")
     qtbot.waitUntil(lambda: bench.data_ok, timeout=10000)
@@ -81,14 +81,14 @@ def test_bad_data_is_refused_before_any_run_folder(qtbot, bench, tmp_path):
     qtbot.waitUntil(lambda: bench.messages.level == "error", timeout=10000)
     bench.start()  # the user starts anyway
     wait_idle(qtbot, bench)
-    assert bench.messages.level == "error" and "expected 'x'" in bench.messages.text.text()
+    assert bench.messages.level == "error" and "expected 'x'" in bench.messages.message()
     assert list_runs(bench.workspace) == [] and not bench.runs.resume_button.isEnabled()
 
 
 def test_bad_setting_is_refused_before_any_run(qtbot, bench):
     bench.form.editors["lr"].setText("abc")
     bench.start()
-    assert bench.messages.level == "error" and "not a number" in bench.messages.text.text()
+    assert bench.messages.level == "error" and "not a number" in bench.messages.message()
     assert not bench.busy and list_runs(bench.workspace) == []
 
 
@@ -157,7 +157,7 @@ def test_gan_run_shows_real_and_generated(qtbot, bench):
     bench.form.set_values({"epochs": 2, "points": 2000, "loss": "wgan-gp"})
     bench.start()
     wait_idle(qtbot, bench)
-    assert "completed" in bench.messages.text.text()
+    assert "completed" in bench.messages.message()
     assert sorted(item.name() for item in bench.latent.items.values()) == ["generated", "real"]
     assert (bench.driver.current_run, "val", "swd") in bench.curves.curves
     assert bench.runs.model.rowCount() == 1  # the list shows this experiment's runs
@@ -174,7 +174,7 @@ def test_export_samples_from_the_run_list(qtbot, bench, tmp_path, monkeypatch):
     monkeypatch.setattr(QInputDialog, "getInt", lambda *a, **k: (7, True))
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
     qtbot.mouseClick(bench.runs.samples_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: "saved to" in bench.messages.text.text(), timeout=20000)
+    qtbot.waitUntil(lambda: "saved to" in bench.messages.message(), timeout=20000)
     assert np.load(target).shape == (7, 8, 8)
 
 

@@ -15,7 +15,7 @@ def run(qtbot, bench, name, values, data=None):
     bench.form.set_values(values)
     bench.start()
     wait_idle(qtbot, bench)
-    assert "completed" in bench.messages.text.text(), bench.messages.text.text()
+    assert "completed" in bench.messages.message(), bench.messages.message()
 
 
 def test_vqvae_shows_code_maps_in_colour_and_code_usage(qtbot, bench):

@@ -24,4 +24,4 @@ def test_error_in_a_plain_thread_reaches_the_message_bar(qtbot, tmp_path, monkey
     t.join()
     bench = window.stack.currentWidget()
     qtbot.waitUntil(lambda: bench.messages.level == "error", timeout=5000)
-    assert "something broke in a thread" in bench.messages.text.text()
+    assert "something broke in a thread" in bench.messages.message()

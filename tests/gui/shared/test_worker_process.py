@@ -41,7 +41,7 @@ def test_a_real_vae_trains_in_the_worker_with_live_curves(qtbot, workers, bench)
     qtbot.mouseClick(bench.controls.start, Qt.MouseButton.LeftButton)
     assert isinstance(bench.driver.thread, JobProcess)
     wait_idle(qtbot, bench)
-    assert bench.messages.level == "info" and "completed" in bench.messages.text.text()
+    assert bench.messages.level == "info" and "completed" in bench.messages.message()
     run = bench.driver.current_run
     assert bench.curves.curves[(run, "val", "loss")].series.n == 2
     assert bench.recon.array is not None and bench.manifold.array is not None
@@ -73,7 +73,7 @@ def test_pause_resume_and_stop_early_reach_the_worker(qtbot, workers, bench):
     qtbot.mouseClick(c.stop, Qt.MouseButton.LeftButton)
     wait_idle(qtbot, bench)
     assert list_runs(bench.workspace)[0].status == "stopped"
-    assert "Stopped early" in bench.messages.text.text()
+    assert "Stopped early" in bench.messages.message()
 
 
 def test_cancel_reaches_the_worker(qtbot, workers, bench):
@@ -83,7 +83,7 @@ def test_cancel_reaches_the_worker(qtbot, workers, bench):
     qtbot.mouseClick(bench.controls.cancel, Qt.MouseButton.LeftButton)
     wait_idle(qtbot, bench)
     assert list_runs(bench.workspace)[0].status == "cancelled"
-    assert "Cancelled" in bench.messages.text.text()
+    assert "Cancelled" in bench.messages.message()
 
 
 def test_a_worker_killed_mid_run_fails_its_run_and_the_next_start_trains(qtbot, workers, bench):
@@ -101,7 +101,7 @@ def test_a_worker_killed_mid_run_fails_its_run_and_the_next_start_trains(qtbot, 
     timer.stop()
     assert ticks, "the window stopped handling events"
     assert bench.messages.level == "error"
-    assert "the job process was killed (signal 9, SIGKILL) — out of memory? peak" in bench.messages.text.text()
+    assert "the job process was killed (signal 9, SIGKILL) — out of memory? peak" in bench.messages.message()
     [info] = list_runs(bench.workspace)
     assert info.status == "failed" and info.error.startswith("the job process was killed")
     assert RunStore(folder).load_checkpoint("last")["step"] > 0
@@ -113,5 +113,5 @@ def test_a_worker_killed_mid_run_fails_its_run_and_the_next_start_trains(qtbot, 
     qtbot.mouseClick(bench.controls.start, Qt.MouseButton.LeftButton)
     assert isinstance(bench.driver.thread, JobProcess)
     wait_idle(qtbot, bench)
-    assert "completed" in bench.messages.text.text()
+    assert "completed" in bench.messages.message()
     assert sorted(r.status for r in list_runs(bench.workspace)) == ["completed", "failed"]

@@ -76,7 +76,7 @@ def test_short_training_fills_confusion_f1_and_misclassified(qtbot, sbench):
     sbench.start()
     assert sbench.tabs.currentIndex() == 2
     qtbot.waitUntil(lambda: not sbench.busy, timeout=120000)
-    assert "completed" in sbench.messages.text.text()
+    assert "completed" in sbench.messages.message()
     assert sbench.confusion.matrix.sum() == 40 and sbench.confusion.classes == list(synthetic.CLASSES)
     assert len(sbench.f1.counts) == 4 and sbench.predict_button.isEnabled()
     wrong = int(40 - np.trace(sbench.confusion.matrix))
@@ -99,7 +99,7 @@ def test_short_training_fills_confusion_f1_and_misclassified(qtbot, sbench):
     (run / "config.json").write_text(json.dumps(config))
     sbench.resume(run)
     qtbot.waitUntil(lambda: not sbench.busy, timeout=120000)
-    assert "completed" in sbench.messages.text.text(), sbench.messages.text.text()
+    assert "completed" in sbench.messages.message(), sbench.messages.message()
     assert sbench.runs.model.rowCount() == 1
 
 
@@ -136,7 +136,7 @@ def test_cancel_loading_keeps_the_old_list(qtbot, sbench, tmp_path, monkeypatch)
     qtbot.waitUntil(lambda: "files" in sbench.load_task.status.text(), timeout=60000)
     qtbot.mouseClick(sbench.load_task.cancel, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not sbench.load_runner.busy, timeout=60000)
-    assert sbench.model.rowCount() == 8 and "cancelled" in sbench.messages.text.text()
+    assert sbench.model.rowCount() == 8 and "cancelled" in sbench.messages.message()
 
 
 def test_cancel_while_training_loads_its_data(qtbot, sbench, tmp_path, monkeypatch):
@@ -147,4 +147,4 @@ def test_cancel_while_training_loads_its_data(qtbot, sbench, tmp_path, monkeypat
     qtbot.waitUntil(lambda: "files" in sbench.controls.bar.format(), timeout=60000)
     qtbot.mouseClick(sbench.controls.cancel, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not sbench.busy, timeout=60000)
-    assert "Cancelled" in sbench.messages.text.text()
+    assert "Cancelled" in sbench.messages.message()

@@ -49,7 +49,7 @@ def test_toy_bench_in_the_window(qtbot, toy_registered, tmp_path):
     qtbot.waitUntil(lambda: "/1000" in panel.task.status.text(), timeout=10000)
     panel.task.cancel.click()
     qtbot.waitUntil(lambda: not panel.runner.busy, timeout=10000)
-    assert toy.messages.level == "info" and "cancelled" in toy.messages.text.text()
+    assert toy.messages.level == "info" and "cancelled" in toy.messages.message()
     assert panel.outcome.text() == "" and panel.task.button.isEnabled()
     panel.form.set_values({"n": 5, "pause": 0.0})
     panel.task.button.click()

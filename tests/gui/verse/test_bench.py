@@ -103,15 +103,15 @@ def test_bad_files_give_one_line_naming_the_file(qtbot, vbench, tmp_path):
     prose = tmp_path / "prose.txt"
     prose.write_text("This is not a poem.\nNor is this one.\n", encoding="utf-8")
     read(qtbot, b, prose)
-    assert b.messages.level == "error" and "prose.txt" in b.messages.text.text()
-    assert "\n" not in b.messages.text.text() and "Traceback" not in b.messages.text.text()
+    assert b.messages.level == "error" and "prose.txt" in b.messages.message()
+    assert "\n" not in b.messages.message() and "Traceback" not in b.messages.message()
     broken = tmp_path / "broken.json"
     broken.write_text('[{"title": "春", "paragraphs": ["春花秋月夜，', encoding="utf-8")
     read(qtbot, b, broken)
-    assert b.messages.level == "error" and "broken.json" in b.messages.text.text()
-    assert "\n" not in b.messages.text.text()
+    assert b.messages.level == "error" and "broken.json" in b.messages.message()
+    assert "\n" not in b.messages.message()
     read(qtbot, b, tmp_path / "missing.txt")
-    assert b.messages.level == "error" and "no such file" in b.messages.text.text()
+    assert b.messages.level == "error" and "no such file" in b.messages.message()
 
 
 def test_cancel_stops_reading_and_keeps_what_was_shown(qtbot, vbench, tmp_path, monkeypatch):
@@ -133,7 +133,7 @@ def test_cancel_stops_reading_and_keeps_what_was_shown(qtbot, vbench, tmp_path, 
     qtbot.waitUntil(lambda: "lines read" in b.load_task.status.text(), timeout=30000)
     qtbot.mouseClick(b.load_task.cancel, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not b.load_runner.busy, timeout=30000)
-    assert b.messages.level == "info" and "cancelled" in b.messages.text.text()
+    assert b.messages.level == "info" and "cancelled" in b.messages.message()
     assert b.summary.text() == before and b.sample.rowCount() == 20 and b.load_task.button.isEnabled()
 
 
@@ -148,7 +148,7 @@ def test_training_through_the_bench_fills_curves_and_couplets_then_resumes_and_p
     b.start()
     assert b.tabs.currentIndex() == 0
     qtbot.waitUntil(lambda: not b.busy, timeout=120000)
-    assert "completed" in b.messages.text.text(), b.messages.text.text()
+    assert "completed" in b.messages.message(), b.messages.message()
     curves = b.curves.to_frame()
     val = curves[curves.phase == "val"]
     assert set(val.metric) == {"loss", "recon", "kl", "acc"} and (val.metric == "acc").sum() == 3
@@ -177,7 +177,7 @@ def test_training_through_the_bench_fills_curves_and_couplets_then_resumes_and_p
     (run / "config.json").write_text(json.dumps(config))
     qtbot.mouseClick(b.runs.resume_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not b.busy, timeout=120000)
-    assert "completed" in b.messages.text.text(), b.messages.text.text()
+    assert "completed" in b.messages.message(), b.messages.message()
     assert b.runs.model.rowCount() == 1
     assert (b.curves.to_frame().query("phase == 'val' and metric == 'acc'").run == run.name).sum() == 4
     qtbot.waitUntil(lambda: not b.fixed_runner.busy, timeout=30000)
@@ -234,7 +234,7 @@ def test_interpolation_shows_every_step_from_one_couplet_to_the_other(qtbot, vbe
     b.to_couplet.setCurrentText(z.replace("，", ","))  # a half-width comma is read too
     b.steps.setValue(6)
     play(qtbot, b, b.interpolate_button)
-    assert b.messages.level != "error", b.messages.text.text()
+    assert b.messages.level != "error", b.messages.message()
     frame = b.path.model.frame
     assert list(frame["t"]) == pytest.approx(np.linspace(0, 1, 6))
     steps = shown_lines(b.path)
@@ -262,12 +262,12 @@ def test_reconstruct_reports_characters_back_and_unknown_ones_in_one_line(qtbot,
     assert unknown and unknown <= set(famous) - set(CHARS)
     b.typed.setText(famous)
     play(qtbot, b, b.reconstruct_button)
-    message = b.messages.text.text()
+    message = b.messages.message()
     assert b.messages.level == "error" and "\n" not in message and "Traceback" not in message
     assert all(c in message for c in unknown)
     b.typed.setText("春花秋月")
     play(qtbot, b, b.reconstruct_button)
-    assert b.messages.level == "error" and "five-character couplet" in b.messages.text.text()
+    assert b.messages.level == "error" and "five-character couplet" in b.messages.message()
 
 
 def test_copy_and_export_as_text_and_csv(qtbot, vbench, trained, tmp_path, monkeypatch):
@@ -283,7 +283,7 @@ def test_copy_and_export_as_text_and_csv(qtbot, vbench, trained, tmp_path, monke
     for name in ("out.txt", "out.csv"):
         monkeypatch.setattr(bench_module, "ask_save_path", lambda *a, name=name: tmp_path / name)
         qtbot.mouseClick(b.generated.export_button, Qt.MouseButton.LeftButton)
-        assert b.messages.level == "info" and name in b.messages.text.text()
+        assert b.messages.level == "info" and name in b.messages.message()
     assert (tmp_path / "out.txt").read_text(encoding="utf-8").splitlines() == lines
     with open(tmp_path / "out.csv", encoding="utf-8", newline="") as fh:
         rows = list(csv.reader(fh))
@@ -293,11 +293,11 @@ def test_copy_and_export_as_text_and_csv(qtbot, vbench, trained, tmp_path, monke
                                                          frame["same"])]
     monkeypatch.setattr(bench_module, "ask_save_path", lambda *a: tmp_path / "no-such-folder" / "x.txt")
     qtbot.mouseClick(b.generated.export_button, Qt.MouseButton.LeftButton)
-    assert b.messages.level == "error" and "\n" not in b.messages.text.text()
+    assert b.messages.level == "error" and "\n" not in b.messages.message()
 
 
 def test_play_without_a_run_says_what_to_do(qtbot, vbench):
     b = vbench()
     assert b.run_choice.count() == 0
     qtbot.mouseClick(b.generate_button, Qt.MouseButton.LeftButton)
-    assert b.messages.level == "error" and "train one" in b.messages.text.text()
+    assert b.messages.level == "error" and "train one" in b.messages.message()
