@@ -1,5 +1,9 @@
 """The main window: bench navigation on the left, the bench on the right, the
-compute device and workspace in the status bar; layout and folders remembered."""
+compute device and workspace in the status bar; layout and folders remembered.
+
+Help ▸ Start here (F1) says what to do first on the bench in view, as the status bar
+does on each switch; Ctrl+Return starts and Ctrl+. stops the bench's run or task —
+its first visible run controls or task bar."""
 
 from __future__ import annotations
 
@@ -21,6 +25,11 @@ from PySide6.QtWidgets import (
 from engine import devices
 from gui import benches as bench_registry
 from gui import settings
+from gui.widgets.run_controls import RunControls
+from gui.widgets.task_bar import TaskBar
+
+SHORTCUTS = ("Keyboard: Ctrl+Return starts the bench's run or task, Ctrl+. stops it (Stop early, else Cancel), "
+             "F1 shows this, Ctrl+Q quits.")
 
 
 class MainWindow(QMainWindow):
@@ -40,6 +49,7 @@ class MainWindow(QMainWindow):
             self.stack.addWidget(bench)
             self.nav.addItem(title)
         self.nav.currentRowChanged.connect(self.stack.setCurrentIndex)
+        self.nav.currentRowChanged.connect(lambda _: self.statusBar().showMessage(self.bench.start_here))
         self.nav.setCurrentRow(0)
         central = QWidget()
         row = QHBoxLayout(central)
@@ -70,12 +80,42 @@ class MainWindow(QMainWindow):
         quit_action.triggered.connect(self.close)
         for a in (choose, reveal, quit_action):
             file_menu.addAction(a)
+        run_menu = self.menuBar().addMenu("&Run")
+        start = QAction("Start", self)
+        start.setShortcut("Ctrl+Return")
+        start.triggered.connect(lambda: self._press(0))
+        stop = QAction("Stop", self)
+        stop.setShortcut("Ctrl+.")
+        stop.triggered.connect(lambda: self._press(1))
+        for a in (start, stop):
+            run_menu.addAction(a)
         help_menu = self.menuBar().addMenu("&Help")
+        guide = QAction("Start here", self)
+        guide.setShortcut("F1")
+        guide.triggered.connect(lambda: QMessageBox.information(
+            self, f"Start here: {self.bench.title}", f"{self.bench.start_here}\n\n{SHORTCUTS}"))
+        help_menu.addAction(guide)
         about = QAction("About", self)
         about.triggered.connect(lambda: QMessageBox.about(
             self, "Kexue Workbench", "A lab bench for the experiments of the Scientific Spaces blog "
             "(kexue.fm).\nGPL-3.0-or-later."))
         help_menu.addAction(about)
+
+    @property
+    def bench(self):
+        return self.stack.currentWidget()
+
+    def _press(self, which: int) -> None:
+        """Press the current bench's start (0) or stop (1): its first visible run controls or task bar."""
+        widget = self.bench.primary_controls()
+        if isinstance(widget, RunControls):
+            button = widget.start if which == 0 else (widget.stop if widget.stop.isEnabled() else widget.cancel)
+        elif isinstance(widget, TaskBar):
+            button = widget.button if which == 0 else widget.cancel
+        else:
+            return
+        if button.isEnabled():
+            button.click()
 
     def report_error(self, summary: str, details: str) -> None:
         """An unexpected error (see gui.app): shown on the current bench's message bar."""

@@ -23,6 +23,7 @@ from gui.widgets.params_form import ParamsForm
 
 class Bench(QWidget):
     title = "Bench"
+    start_here = ""  # one line: what a new user does first (Help ▸ Start here, the status bar)
     settings_version = 1  # raise it when remembered values change meaning: older ones are dropped
 
     def __init__(self, workspace: Path, parent: QWidget | None = None) -> None:
@@ -60,6 +61,16 @@ class Bench(QWidget):
         runs.notice.connect(self.messages.show_message)
         if pictures:
             runs.selection_changed.connect(lambda paths: driver.show_run(paths[0] if len(paths) == 1 else None))
+
+    def primary_controls(self) -> QWidget | None:
+        """The run controls or task bar the window's Start/Stop shortcuts press: the first visible of
+        ``self.primary`` when the bench names them, else of all of its own."""
+        from gui.widgets.run_controls import RunControls
+        from gui.widgets.task_bar import TaskBar
+
+        named = getattr(self, "primary", ())
+        found = named or [w for w in self.findChildren(QWidget) if isinstance(w, (RunControls, TaskBar))]
+        return next((w for w in found if w.isVisible()), None)
 
     @property
     def busy(self) -> bool:

@@ -32,6 +32,7 @@ from engine import params as prm
 from engine.corpus import discovery, evaluate, min_entropy, readers, tasks
 from engine.errors import UserError
 from gui.benches.base import Bench
+from gui.widgets.axes import tick_axes
 from gui.widgets.export import ExportButton
 from gui.widgets.layout import side_by_side_panes
 from gui.widgets.params_form import ParamsForm
@@ -67,6 +68,8 @@ def options_row(*widgets: QWidget) -> QHBoxLayout:
 
 class CorpusBench(Bench):
     title = "Corpus"
+    start_here = ('Open… a text file, a folder of .txt, JSON or a CSV (any encoding), press Count for frequencies '
+                  "and Zipf's law, then find new words on the New words tab.")
 
     def __init__(self, workspace: Path, parent: QWidget | None = None) -> None:
         super().__init__(workspace, parent)
@@ -114,7 +117,7 @@ class CorpusBench(Bench):
         self.freq = PandasModel()
         self.freq_filter = QLineEdit()
         self.freq_filter.setPlaceholderText("filter tokens…")
-        self.zipf = pg.PlotWidget(title="Zipf plot")
+        self.zipf = pg.PlotWidget(title="Zipf plot", axisItems=tick_axes())  # readable log ticks
         self.zipf.setLogMode(True, True)
         self.zipf.setLabel("bottom", "rank")
         self.zipf.setLabel("left", "frequency")

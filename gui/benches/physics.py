@@ -132,6 +132,8 @@ class EllipsesPanel(SolverPanel):
 
 class PhysicsBench(Bench):
     title = "Physics"
+    start_here = ('Nothing to load: change a value and the curves follow; drag the points; export the glued '
+                  "ellipses' paper net as PDF or SVG.")
 
     def __init__(self, workspace: Path, parent: QWidget | None = None) -> None:
         super().__init__(workspace, parent)

@@ -60,6 +60,8 @@ def table_of(spectra: list[formats.Spectrum]) -> pd.DataFrame:
 
 class SpectraBench(Bench):
     title = "Spectra"
+    start_here = ('The synthetic demo set is ready: press Load to browse it (or Open… a folder of FITS files or a '
+                  'contest index CSV), then train the classifier on the Train tab.')
 
     def __init__(self, workspace: Path, parent: QWidget | None = None) -> None:
         super().__init__(workspace, parent)

@@ -145,6 +145,8 @@ class VerseTable(QGroupBox):
 
 class VerseBench(Bench):
     title = "Verse"
+    start_here = ('Open… a chinese-poetry JSON (or a text file, a couplet a line) and press Read poems; train on '
+                  'the Train tab, then generate, interpolate and reconstruct on Play.')
 
     def __init__(self, workspace: Path, parent: QWidget | None = None) -> None:
         super().__init__(workspace, parent)

@@ -46,6 +46,7 @@ class JobDriver(QObject):
         self.controls, self.curves, self.messages = controls, curves, messages
         self.views = dict(views)
         self.thread: JobThread | None = None
+        self.outcome = ""  # how the last run ended, for the progress bar
         self.current_run: str | None = None
         self.drawn: set[str] = set()  # artifact kinds drawn by the run on screen
         self.shown: Path | None = None  # a past run whose saved pictures are on screen; None: the live run
@@ -73,11 +74,13 @@ class JobDriver(QObject):
         """Run ``job``: in the app's worker process when it has one, else (or ``in_process``) on a
         thread of this process (gui.process_runner.job_runner)."""
         self.messages.clear()
+        self.outcome = ""
         self._live.clear()
         self.show_run(None)
         self.bridge.expect_new_run()
         self.thread = job_runner(job, params, workspace, self.bridge.sink, resume_dir, in_process)
         self.thread.crashed.connect(self.messages.error)
+        self.thread.crashed.connect(lambda *_: setattr(self, "outcome", "failed: the job's process ended"))
         self.thread.finished.connect(self._on_thread_end)
         self.controls.set_running()
         self.controls.bar.setValue(0)
@@ -154,11 +157,13 @@ class JobDriver(QObject):
         self.pictures_changed.emit()
 
     def _on_finished(self, e: ev.Finished) -> None:
+        self.outcome = f"{e.status} at step {e.step:,}"
         if self.messages.level != "warning":
             self.messages.info(f"{ENDINGS.get(e.status, e.status)} ({e.run_id}).")
         self.finished.emit(e)
 
     def _on_failed(self, e: ev.Failed) -> None:
+        self.outcome = f"failed at step {e.step:,}" if e.step else "failed before its first step"
         self.messages.error(f"Run failed: {e.message}", e.traceback)
         self.finished.emit(e)
 
@@ -168,9 +173,7 @@ class JobDriver(QObject):
         self.bridge.drain()  # the terminal event before letting go
         self.curves.redraw()
         self.thread = None
-        self.controls.set_idle()
-        self.controls.bar.setFormat("%p%")
-        self.controls.eta.setText("")
+        self.controls.set_ended(self.outcome or "ended")
         self.ended.emit()
 
     def shutdown(self, wait_ms: int = 10000) -> None:

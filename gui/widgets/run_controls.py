@@ -64,6 +64,12 @@ class RunControls(QWidget):
             b.setText(label)
             b.setEnabled(False)
 
+    def set_ended(self, outcome: str) -> None:
+        """Idle, the bar saying how the last run ended (not its last progress or ETA)."""
+        self.set_idle()
+        self.bar.setFormat(outcome)
+        self.eta.setText("")
+
     def set_running(self) -> None:
         self.state = "running"
         self.start.setEnabled(False)

@@ -76,6 +76,8 @@ EXPORTS = (("Modules (TSV: name, top module, path)…", "modules.tsv", "TSV (*.t
 
 class ClustersBench(Bench):
     title = "Clusters"
+    start_here = ('digits is ready: press Cluster (a few seconds), then click a module in the tree to see it on '
+                  'the map; Open… takes vectors, graphs or a trained run.')
 
     def __init__(self, workspace: Path, parent: QWidget | None = None) -> None:
         super().__init__(workspace, parent)
@@ -98,6 +100,7 @@ class ClustersBench(Bench):
         self.cluster_runner = self.runner(self._clustered)
         self.cluster_runner.cancelled.connect(lambda: self.messages.info("Clustering cancelled; nothing changed."))
         self.cluster_task = TaskBar("Cluster", self.cluster_runner)
+        self.primary = (self.cluster_task,)  # what Ctrl+Return starts
         self.summary = note("Pick a source and press Cluster: vectors become a kNN graph (k neighbours kept "
                             "while cosine ≥ the minimum), then InfoMap finds its modules.", rich=True)
         self.codelengths = note(rich=True)

@@ -19,6 +19,8 @@ from gui.benches.maths.routing_tab import RoutingTab
 
 class MathsBench(Bench):
     title = "Maths"
+    start_here = ("One post a tab, all ready to run: change a value and press the tab's button (Redraw, Test, "
+                  'Step or Play).')
 
     def __init__(self, workspace: Path, parent: QWidget | None = None) -> None:
         super().__init__(workspace, parent)

@@ -1,5 +1,5 @@
 import pytest
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QMenu, QMessageBox
 
 from gui import settings
 from gui.main_window import MainWindow
@@ -53,3 +53,22 @@ def test_layout_is_remembered(qtbot, tmp_path):
     again.show()
     assert again.height() == height
     assert again.benches[0].splitter.sizes() == before
+
+
+def test_start_here_and_the_run_shortcuts(qtbot, tmp_path):
+    w = MainWindow(workspace=tmp_path)
+    qtbot.addWidget(w)
+    w.show()
+    for row, bench in enumerate(w.benches):
+        w.nav.setCurrentRow(row)
+        assert len(bench.start_here) > 40 and w.statusBar().currentMessage() == bench.start_here
+    actions = {a.text(): a for menu in w.menuBar().findChildren(QMenu) for a in menu.actions()}
+    assert actions["Start"].shortcut().toString() == "Ctrl+Return" and actions["Start here"].shortcut().toString() == "F1"
+    [clusters] = [b for b in w.benches if b.title == "Clusters"]
+    w.nav.setCurrentRow(w.benches.index(clusters))
+    actions["Start"].trigger()  # Cluster, the bench's first task bar
+    assert clusters.cluster_runner.busy
+    actions["Stop"].trigger()
+    qtbot.waitUntil(lambda: not clusters.cluster_runner.busy, timeout=30000)
+    assert clusters.explored is None and "cancelled" in clusters.messages.message()
+    w.close()

@@ -126,3 +126,16 @@ def test_the_running_run_is_listed_when_it_starts_and_kept_current(qtbot, tmp_pa
     assert listed_at_start == [[run]]  # listed as soon as it started, before it ended
     assert column(runs, "epochs") == {run: "20/20"} and column(runs, "status") == {run: "completed"}
     assert runs.running is None and runs.resume_button.isEnabled() is False
+
+
+def test_the_progress_bar_says_how_the_run_ended(qtbot, tmp_path):
+    host = QWidget()
+    qtbot.addWidget(host)
+    controls = RunControls()
+    driver = JobDriver(host, controls, MetricsPanel(), MessageBar(), {})
+    with qtbot.waitSignal(driver.ended, timeout=30000):
+        driver.start(TOY, ToyParams(epochs=2), tmp_path, in_process=True)
+    assert controls.bar.format() == "completed at step 12" and controls.eta.text() == ""
+    with qtbot.waitSignal(driver.ended, timeout=30000):
+        driver.start(TOY, ToyParams(epochs=2, nan_at_step=3), tmp_path, in_process=True)
+    assert controls.bar.format() == "failed at step 3" and controls.start.isEnabled()
