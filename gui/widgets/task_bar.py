@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QProgressBar, QPushButton, QSizePolicy, QWidget
 
 from gui.runner import TaskRunner
+from gui.widgets.elided_label import ElidedLabel
 
 
 class TaskBar(QWidget):
@@ -23,7 +24,9 @@ class TaskBar(QWidget):
         self.cancel.setEnabled(False)
         self.bar = QProgressBar()
         self.bar.setVisible(False)
-        self.status = QLabel("")
+        self.status = ElidedLabel("")  # elided, never squeezing the buttons
+        for b in (self.button, self.cancel):
+            b.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.button)
