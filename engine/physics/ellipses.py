@@ -20,6 +20,7 @@ is needed for flat text formats of lines and triangles.
 
 from __future__ import annotations
 
+import html
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +36,9 @@ from engine.params import param
 
 class GlueError(UserError):
     pass
+
+
+MARGIN_TOL = 1e-9  # the margin is a difference of squared slopes: |margin| below this is round-off, i.e. 0
 
 
 @dataclass(frozen=True)
@@ -118,9 +122,18 @@ class GlueSolution:
     def min_margin(self) -> float:
         return float(self.margin.min())
 
+    @property
+    def reported_margin(self) -> float:
+        """The least margin as a user should read it: 0 where it is round-off (|m| < MARGIN_TOL)."""
+        return 0.0 if abs(self.min_margin) < MARGIN_TOL else self.min_margin
+
+    @property
+    def gluable(self) -> bool:
+        return self.min_margin >= -MARGIN_TOL
+
     def to_dict(self) -> dict:
         return {"quarter_perimeter": self.quarter_perimeter, "x_extent": self.x_extent,
-                "min_margin": self.min_margin, "gluable": bool(self.min_margin >= -1e-9),
+                "min_margin": self.reported_margin, "gluable": self.gluable,
                 "curve": np.column_stack([self.x, self.y, self.z]).tolist(),
                 "margin": self.margin.tolist()}
 
@@ -237,6 +250,24 @@ NOTES = ("Cut out both ellipses; 1 unit = {unit:g} mm (a = {a:g}, b = {b:g}).",
 
 UNIT_MM = (0.01, 1000.0)  # millimetres per unit a printed net may use
 MAX_PAGE_MM = 10_000.0  # a net wider or taller than 10 m is a mistake, not a print
+A4_MM = (210.0, 297.0)  # portrait: the sheets, wider than tall, are stacked
+MARGIN_MM, GAP_MM = 10.0, 8.0  # page margin; space between the two sheets' blocks
+MARK_MM, NAME_MM, NOTE_MM = 3.5, 4.0, 3.5  # font sizes (mm) of the point letters, sheet names, notes
+DOT_MM, LABEL_GAP_MM = 0.8, 1.5  # radius of a point's dot; from the outline to its letter
+CAP_HEIGHT = 0.718  # Helvetica's capital height per unit of font size
+# Helvetica's advance widths (1/1000 of the font size) for ASCII 32–126, from Adobe's core-14 metrics
+# (Helvetica.afm): the PDF centres and right-aligns its text with them.
+HELVETICA = (278, 278, 355, 556, 556, 889, 667, 191, 333, 333, 389, 584, 278, 333, 278, 278,
+             *[556] * 10, 278, 278, 584, 584, 584, 556, 1015,
+             667, 667, 722, 722, 667, 611, 778, 722, 278, 500, 667, 556, 833, 722, 778, 667, 778, 722, 667,
+             611, 722, 667, 944, 667, 667, 611, 278, 278, 278, 469, 556, 333,
+             556, 556, 500, 556, 556, 278, 556, 556, 222, 222, 500, 222, 833, 556, 556, 556, 556, 333, 500,
+             278, 556, 500, 722, 500, 500, 500, 334, 260, 334, 584)
+
+
+def text_width(text: str, size: float) -> float:
+    """Width of ``text`` set in Helvetica at ``size`` (same unit as ``size``)."""
+    return size * sum(HELVETICA[ord(c) - 32] if 32 <= ord(c) < 127 else 556 for c in text) / 1000
 
 
 def check_unit_mm(unit_mm: float) -> float:
@@ -251,38 +282,79 @@ def check_unit_mm(unit_mm: float) -> float:
     return value
 
 
-def _net_layout(a: float, b: float, unit_mm: float, spacing: float) -> dict:
-    """Everything the net shows, in millimetres with y downwards, shared by the SVG and PDF writers."""
+def _bands() -> tuple[float, float, float]:
+    """(room beside a sheet, room above and below its outline, height of the notes), in mm."""
+    side = LABEL_GAP_MM + max(text_width(c, MARK_MM) for c in "PQRS")
+    band = NAME_MM + 2 * (2 * LABEL_GAP_MM + CAP_HEIGHT * MARK_MM)  # name row, a letter above, a letter below
+    return side, band, 1.5 * NOTE_MM * len(NOTES)
+
+
+def fit_a4_unit(a: float, b: float) -> float:
+    """The largest print scale (mm per unit, rounded down to 3 figures) at which the net fills one A4 page."""
+    side, band, notes = _bands()
+    room_w = A4_MM[0] - 2 * MARGIN_MM - 2 * side
+    room_h = A4_MM[1] - 2 * MARGIN_MM - 2 * band - GAP_MM - notes
+    unit = min(room_w / (2 * a), room_h / (4 * b))
+    step = 10.0 ** (math.floor(math.log10(unit)) - 2)
+    unit = math.floor(unit / step) * step
+    if unit < UNIT_MM[0]:
+        raise GlueError(f"sheets of a = {a:g}, b = {b:g} fit A4 only at {unit:.2g} mm per unit: print them at a "
+                        f"chosen unit_mm instead")
+    return float(f"{unit:.3g}")
+
+
+def net_layout(a: float, b: float, unit_mm: float, spacing: float | None = None) -> dict:
+    """Everything the printed net shows, in millimetres with y downwards, for the SVG and PDF writers alike.
+
+    The sheets are stacked, each in a block with its name above; a marked point's letter sits outside
+    the outline (beyond a long-axis tip, or above or below a short-axis tip).  The page is A4 when the
+    net fits on it, else just large enough."""
     unit_mm = check_unit_mm(unit_mm)
-    margin, gap, text = 10.0, 12.0, 6.0
+    spacing = spacing or a / 8
+    side, band, notes_h = _bands()
     w, h = 2 * a * unit_mm, 2 * b * unit_mm
-    width = max(2 * w + gap + 2 * margin, 150.0)
-    height = margin + h + text + len(NOTES) * text + margin
+    lines = [line.format(unit=unit_mm, a=a, b=b) for line in NOTES]
+    content_w = max(w + 2 * side, max(text_width(t, NOTE_MM) for t in lines))
+    content_h = 2 * (band + h) + GAP_MM + notes_h
+    width, height = content_w + 2 * MARGIN_MM, content_h + 2 * MARGIN_MM
+    if width <= A4_MM[0] + 1e-9 and height <= A4_MM[1] + 1e-9:
+        width, height = A4_MM
     if max(width, height) > MAX_PAGE_MM:
         raise GlueError(f"the net would be {width / 1000:.3g} m × {height / 1000:.3g} m at {unit_mm:g} mm per "
                         f"unit; choose a smaller unit_mm")
     outline, rulings = net_lines(a, b, spacing)
-    sheets = []
+    cx, top = width / 2, MARGIN_MM
+    sheets, marks, texts = [], [], []
+    cap = CAP_HEIGHT * MARK_MM
     for k in range(2):
-        cx, cy = margin + w / 2 + k * (w + gap), margin + h / 2
-        ring = [(cx + x * unit_mm, cy - y * unit_mm) for x, y in outline[0]]
-        folds = [((cx + x * unit_mm, cy - y * unit_mm), (cx + x * unit_mm, cy + y * unit_mm)) for x, y in rulings]
-        long_tips = [(cx - w / 2, cy), (cx + w / 2, cy)]
-        short_tips = [(cx, cy - h / 2), (cx, cy + h / 2)]
+        texts.append({"text": f"sheet {k + 1}", "x": cx, "y": top + CAP_HEIGHT * NAME_MM, "size": NAME_MM,
+                      "anchor": "middle", "color": "black"})
+        cy = top + NAME_MM + 2 * LABEL_GAP_MM + cap + h / 2
+        sheets.append({
+            "outline": [(cx + x * unit_mm, cy - y * unit_mm) for x, y in outline[0]],
+            "folds": [((cx + x * unit_mm, cy - y * unit_mm), (cx + x * unit_mm, cy + y * unit_mm)) for x, y in rulings]})
+        # where a point's letter goes: (dot, letter's anchor point, text anchor)
+        left = ((cx - w / 2, cy), (cx - w / 2 - LABEL_GAP_MM, cy + cap / 2), "end")
+        right = ((cx + w / 2, cy), (cx + w / 2 + LABEL_GAP_MM, cy + cap / 2), "start")
+        above = ((cx, cy - h / 2), (cx, cy - h / 2 - LABEL_GAP_MM), "middle")
+        below = ((cx, cy + h / 2), (cx, cy + h / 2 + LABEL_GAP_MM + cap), "middle")
         # sheet 1's long-axis tips meet sheet 2's short-axis tips and the other way round (s = 0 and s = l)
-        marks = list(zip("PQ", long_tips if k == 0 else short_tips)) + \
-            list(zip("RS", short_tips if k == 0 else long_tips))
-        sheets.append({"outline": ring, "folds": folds, "marks": marks, "label": (cx, margin + h + text - 1),
-                       "name": f"sheet {k + 1}"})
-    notes = [(margin, margin + h + text * (i + 2)) for i in range(len(NOTES))]
-    return {"width": width, "height": height, "sheets": sheets, "notes": notes}
+        places = (left, right, above, below) if k == 0 else (above, below, left, right)
+        for letter, (dot, (x, y), anchor) in zip("PQRS", places):
+            marks.append(dot)
+            texts.append({"text": letter, "x": x, "y": y, "size": MARK_MM, "anchor": anchor, "color": "red"})
+        top += band + h + GAP_MM
+    left_edge = (width - content_w) / 2
+    for i, line in enumerate(lines):
+        texts.append({"text": line, "x": left_edge, "y": top + CAP_HEIGHT * NOTE_MM + 1.5 * NOTE_MM * i,
+                      "size": NOTE_MM, "anchor": "start", "color": "black"})
+    return {"width": width, "height": height, "unit_mm": unit_mm, "sheets": sheets, "marks": marks, "texts": texts}
 
 
 def write_net_svg(a: float, b: float, path: Path, unit_mm: float = 10.0, spacing: float | None = None) -> None:
     """Both flat sheets at true scale (1 unit = ``unit_mm`` mm) with fold rulings dashed and the
     points that meet marked alike."""
-    lay = _net_layout(a, b, unit_mm, spacing or a / 8)
-    font = 'font-family="sans-serif"'
+    lay = net_layout(a, b, unit_mm, spacing)
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{lay["width"]:.2f}mm" height="{lay["height"]:.2f}mm" '
            f'viewBox="0 0 {lay["width"]:.2f} {lay["height"]:.2f}">']
     for sh in lay["sheets"]:
@@ -291,23 +363,26 @@ def write_net_svg(a: float, b: float, path: Path, unit_mm: float = 10.0, spacing
         for (x1, y1), (x2, y2) in sh["folds"]:
             out.append(f'<line x1="{x1:.3f}" y1="{y1:.3f}" x2="{x2:.3f}" y2="{y2:.3f}" stroke="#888" '
                        f'stroke-width="0.2" stroke-dasharray="1.5,1"/>')
-        for label, (x, y) in sh["marks"]:
-            out.append(f'<circle cx="{x:.3f}" cy="{y:.3f}" r="0.8" fill="red"/><text x="{x + 1.2:.3f}" '
-                       f'y="{y - 1.2:.3f}" font-size="3.5" fill="red" {font}>{label}</text>')
-        x, y = sh["label"]
-        out.append(f'<text x="{x:.2f}" y="{y:.2f}" font-size="4" text-anchor="middle" {font}>{sh["name"]}</text>')
-    for line, (x, y) in zip(NOTES, lay["notes"]):
-        out.append(f'<text x="{x:.2f}" y="{y:.2f}" font-size="3.5" {font}>'
-                   f'{line.format(unit=unit_mm, a=a, b=b)}</text>')
+    for x, y in lay["marks"]:
+        out.append(f'<circle cx="{x:.3f}" cy="{y:.3f}" r="{DOT_MM:g}" fill="red"/>')
+    for t in lay["texts"]:
+        out.append(f'<text x="{t["x"]:.3f}" y="{t["y"]:.3f}" font-size="{t["size"]:g}" text-anchor="{t["anchor"]}" '
+                   f'fill="{t["color"]}" font-family="Helvetica, Arial, sans-serif">{html.escape(t["text"])}</text>')
     out.append("</svg>")
     write_text(path, "\n".join(out) + "\n")
 
 
+def _pdf_string(text: str) -> str:
+    return "(" + text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)") + ")"
+
+
 def write_net_pdf(a: float, b: float, path: Path, unit_mm: float = 10.0, spacing: float | None = None) -> None:
-    """The same net as a one-page vector PDF at true scale (1 pt = 1/72 inch)."""
-    lay = _net_layout(a, b, unit_mm, spacing or a / 8)
+    """The same net as a one-page vector PDF at true scale (1 pt = 1/72 inch): the same outlines,
+    rulings, dots and letters at the same places as the SVG."""
+    lay = net_layout(a, b, unit_mm, spacing)
     pt = 72 / 25.4
     H = lay["height"]
+    rgb = {"black": "0 0 0", "red": "1 0 0"}
 
     def xy(x: float, y: float) -> str:  # mm, y down → pt, y up
         return f"{x * pt:.2f} {(H - y) * pt:.2f}"
@@ -316,21 +391,25 @@ def write_net_pdf(a: float, b: float, path: Path, unit_mm: float = 10.0, spacing
     for sh in lay["sheets"]:
         ring = sh["outline"]
         ops.append("0.85 w 0 G " + f"{xy(*ring[0])} m " + " ".join(f"{xy(*p)} l" for p in ring[1:]) + " S")
-        ops.append("q 0.5 G [4 3] 0 d 0.57 w " + " ".join(f"{xy(*p1)} m {xy(*p2)} l S" for p1, p2 in sh["folds"])
-                   + " Q")
-        for label, (x, y) in sh["marks"]:
-            ops.append(f"BT /F1 10 Tf 1 0 0 rg {xy(x + 1.2, y - 1.2)} Td ({label}) Tj ET")
-        x, y = sh["label"]
-        ops.append(f"BT /F1 11 Tf 0 0 0 rg {xy(x - 7, y)} Td ({sh['name']}) Tj ET")
-    for line, (x, y) in zip(NOTES, lay["notes"]):
-        ops.append(f"BT /F1 10 Tf 0 0 0 rg {xy(x, y)} Td ({line.format(unit=unit_mm, a=a, b=b)}) Tj ET")
-    stream = "\n".join(ops).encode("latin-1")
+        ops.append(f"q 0.5 G [{1.5 * pt:.2f} {pt:.2f}] 0 d {0.2 * pt:.2f} w "
+                   + " ".join(f"{xy(*p1)} m {xy(*p2)} l S" for p1, p2 in sh["folds"]) + " Q")
+    k = 0.5523 * DOT_MM  # four Bézier quarters make a circle
+    for x, y in lay["marks"]:
+        r = DOT_MM
+        ops.append(f"1 0 0 rg {xy(x + r, y)} m {xy(x + r, y - k)} {xy(x + k, y - r)} {xy(x, y - r)} c "
+                   f"{xy(x - k, y - r)} {xy(x - r, y - k)} {xy(x - r, y)} c {xy(x - r, y + k)} {xy(x - k, y + r)} "
+                   f"{xy(x, y + r)} c {xy(x + k, y + r)} {xy(x + r, y + k)} {xy(x + r, y)} c f")
+    for t in lay["texts"]:
+        shift = {"start": 0.0, "middle": 0.5, "end": 1.0}[t["anchor"]] * text_width(t["text"], t["size"])
+        ops.append(f"BT /F1 {t['size'] * pt:.2f} Tf {rgb[t['color']]} rg {xy(t['x'] - shift, t['y'])} Td "
+                   f"{_pdf_string(t['text'])} Tj ET")
+    stream = "\n".join(ops).encode("latin-1", errors="replace")
     objects = [b"<< /Type /Catalog /Pages 2 0 R >>",
                b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
                f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {lay['width'] * pt:.2f} {H * pt:.2f}] "
                f"/Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>".encode(),
                b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
-               b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+               b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>"]
     out, offsets = bytearray(b"%PDF-1.4\n"), []
     for i, body in enumerate(objects, 1):
         offsets.append(len(out))

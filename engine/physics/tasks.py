@@ -15,7 +15,7 @@ from engine.tasks import TaskContext, TaskSpec
 
 
 def solve_rope(p: rope.RopeParams, ctx: TaskContext | None = None) -> rope.RopeSolution:
-    return rope.solve(p)
+    return rope.solve(p, ctx)
 
 
 def write_rope_csv(sol: rope.RopeSolution, path: Path | str) -> None:
@@ -44,10 +44,21 @@ ROPE = TaskSpec(
     out_help="write the curve as CSV (s, z, r, tension)")
 
 
+SCALES = ("fit-a4", "mm-per-unit")
+
+
 @dataclass(frozen=True)
 class NetParams(ellipses.EllipseParams):
-    unit_mm: float = param(10.0, "millimetres per unit in the printed net", minimum=ellipses.UNIT_MM[0],
-                           maximum=ellipses.UNIT_MM[1], label="mm per unit")
+    scale: str = param("fit-a4", "size of the printed net (.svg/.pdf): as large as fits one A4 page, or unit_mm "
+                       "millimetres per unit", choices=SCALES, label="Net scale", group="printable net")
+    unit_mm: float = param(10.0, "millimetres per unit in the printed net when scale is mm-per-unit",
+                           minimum=ellipses.UNIT_MM[0], maximum=ellipses.UNIT_MM[1], label="mm per unit",
+                           group="printable net")
+
+
+def net_unit(p: NetParams) -> float:
+    """Millimetres per unit the printed net uses under ``p``'s scale."""
+    return ellipses.fit_a4_unit(p.a, p.b) if p.scale == "fit-a4" else p.unit_mm
 
 
 def solve_ellipses(p: NetParams, ctx: TaskContext | None = None) -> ellipses.GlueSolution:
@@ -57,11 +68,11 @@ def solve_ellipses(p: NetParams, ctx: TaskContext | None = None) -> ellipses.Glu
 ELLIPSES = TaskSpec(
     "ellipses", "Glued ellipses", NetParams, solve_ellipses,
     "The glue edge of two bent elliptical sheets and its margin (kexue.fm/archives/6818). --out by suffix: .csv "
-    "(edge), .svg/.pdf (printable net at true scale), .stl/.obj (3-D mesh).",
+    "(edge), .svg/.pdf (printable net, filling A4 or at --unit-mm with --scale mm-per-unit), .stl/.obj (3-D mesh).",
     summary=lambda sol: _summary(sol.to_dict()), to_json=lambda sol: sol.to_dict(),
     outputs={".csv": lambda sol, p, path: ellipses.write_csv(sol, path),
-             ".svg": lambda sol, p, path: ellipses.write_net_svg(p.a, p.b, path, p.unit_mm),
-             ".pdf": lambda sol, p, path: ellipses.write_net_pdf(p.a, p.b, path, p.unit_mm),
+             ".svg": lambda sol, p, path: ellipses.write_net_svg(p.a, p.b, path, net_unit(p)),
+             ".pdf": lambda sol, p, path: ellipses.write_net_pdf(p.a, p.b, path, net_unit(p)),
              ".stl": lambda sol, p, path: ellipses.write_stl(sol, path),
              ".obj": lambda sol, p, path: ellipses.write_obj(sol, path)},
     out_help="export: .csv, .svg, .pdf, .stl or .obj")

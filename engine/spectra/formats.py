@@ -299,7 +299,7 @@ def read_spectrum(path: Path | str) -> Spectrum:
 @dataclass
 class LoadReport:
     spectra: list[Spectrum] = field(default_factory=list)
-    skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, why)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, why), ``why`` without the file's name
     cancelled: bool = False
 
     def summary(self) -> str:
@@ -327,7 +327,7 @@ def _read_chunk(jobs: list[tuple[Path, str | None]]) -> list[Spectrum | tuple[st
         try:
             out.append(read_spectrum(path) if label is None else _read_contest(path, label))
         except SpectrumError as exc:
-            out.append((path.name, str(exc)))
+            out.append((path.name, str(exc).removeprefix(f"{path.name}: ")))  # the name once, not twice
     return out
 
 

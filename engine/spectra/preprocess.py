@@ -53,12 +53,17 @@ def standardise(flux: np.ndarray) -> np.ndarray:
     return (flux - flux.mean()) / (sd if sd > 0 else 1.0)
 
 
+def covered(s: Spectrum, grid: np.ndarray) -> np.ndarray:
+    """Which points of ``grid`` lie within the spectrum's own range (elsewhere :func:`prepare` pads with 0)."""
+    return (grid >= s.wavelength[0]) & (grid <= s.wavelength[-1])
+
+
 def prepare(s: Spectrum, grid: np.ndarray, p: Preprocessing = Preprocessing()) -> np.ndarray:
     """The spectrum as the classifier sees it: float32 on ``grid``."""
     flux = masked_flux(s) if p.mask_bad else s.flux.astype(np.float64)
     if not np.all(np.isfinite(flux)):
         raise SpectrumError(f"{s.id}: NaN or infinite flux (turn on masking of bad pixels)")
-    inside = (grid >= s.wavelength[0]) & (grid <= s.wavelength[-1])
+    inside = covered(s, grid)
     if not inside.any():
         raise SpectrumError(f"{s.id}: covers {s.wavelength[0]:.0f}–{s.wavelength[-1]:.0f} Å, outside the grid "
                             f"{grid[0]:.0f}–{grid[-1]:.0f} Å")
@@ -74,7 +79,7 @@ def prepare(s: Spectrum, grid: np.ndarray, p: Preprocessing = Preprocessing()) -
 def matrix(spectra: list[Spectrum], grid: np.ndarray | None = None,
            p: Preprocessing = Preprocessing()) -> tuple[np.ndarray, list[int], list[tuple[str, str]]]:
     """(N, L) matrix of the spectra that could be prepared, their indices in ``spectra``, and
-    (id, why) for those that could not."""
+    (id, why) for those that could not (``why`` without the id, which the pair already names)."""
     grid = contest_grid() if grid is None else grid
     rows, kept, skipped = [], [], []
     for i, s in enumerate(spectra):
@@ -82,5 +87,5 @@ def matrix(spectra: list[Spectrum], grid: np.ndarray | None = None,
             rows.append(prepare(s, grid, p))
             kept.append(i)
         except SpectrumError as exc:
-            skipped.append((s.id, str(exc)))
+            skipped.append((s.id, str(exc).removeprefix(f"{s.id}: ")))
     return (np.stack(rows) if rows else np.empty((0, len(grid)), np.float32)), kept, skipped

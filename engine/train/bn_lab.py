@@ -332,6 +332,7 @@ def lr_sweep(p: BNLabParams, x: torch.Tensor, y: torch.Tensor, classes: int, ctx
             diverged[i, j] = not finite or final[i, j] > seen[0]
         ctx.artifact("sweep", "lr_sweep", {"variants": np.array(names[:i + 1]), "lrs": lrs,
                                            "final_loss": final[:i + 1], "diverged": diverged[:i + 1]})
+    ctx.progress(len(names) * len(lrs), len(names) * len(lrs), "LR sweep done")
     stable = {v: float(lrs[~diverged[i]].max()) if (~diverged[i]).any() else 0.0 for i, v in enumerate(names)}
     return {"lrs": lrs.tolist(), "final_loss": final.tolist(), "diverged": diverged.tolist(), "max_stable_lr": stable}
 

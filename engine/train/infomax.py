@@ -27,7 +27,7 @@ from engine.train import precheck, setup
 from engine.train.features import image_features
 from engine.train.loop import LoopSettings, TrainTask, fit
 from engine.train.params import TrainParams
-from engine.train.pictures import plane
+from engine.train.pictures import plane, thumbnails
 
 QUERIES, NEIGHBOURS, K = 8, 7, 5
 
@@ -111,7 +111,8 @@ class InfomaxTask(TrainTask):
                                            "title": f"Query (left) and its {k} nearest neighbours"}
         points, axes = plane(feats.cpu().numpy())
         yield "scatter", "features", {"points": points.astype(np.float32), "labels": y.cpu().numpy(),
-                                      "axes": np.array(axes), "title": "Features μ (validation)"}
+                                      "axes": np.array(axes), "title": "Features μ (validation)",
+                                      "images": thumbnails(x.float().cpu().numpy())}
 
 
 def restore(p: InfomaxParams, shape: tuple[int, ...]) -> InfomaxTask:

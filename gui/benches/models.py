@@ -34,6 +34,8 @@ from engine.train.sampling import sample_run
 from gui import process_runner
 from gui.benches.base import Bench
 from gui.widgets.bars import BarPanel
+from gui.widgets.bn_views import BandsPanel, SweepPanel
+from gui.widgets.compare import CompareBox
 from gui.widgets.export import ask_save_path
 from gui.widgets.field import FieldPanel
 from gui.widgets.image_grid import ImagePanel, mosaic, side_by_side
@@ -58,6 +60,8 @@ def describe(source: str) -> str:
 
 class ModelsBench(Bench):
     title = "Models"
+    start_here = ('digits is ready: pick an experiment and press Start (the VAE takes about 20 s on a CPU); '
+                  'select past runs below to overlay their curves and see their pictures.')
     busy_changed = Signal(bool)
 
     def __init__(self, workspace: Path, parent: QWidget | None = None) -> None:
@@ -126,14 +130,18 @@ class ModelsBench(Bench):
         self.manifold = ImagePanel("Decoded manifold", "a 2-D latent is decoded on a 15×15 grid")
         self.bars = BarPanel("Code usage", "code usage appears after the first epoch")
         self.field = FieldPanel("Denoising field", "the learned field and the sampler appear after an epoch")
+        self.bands, self.sweep = BandsPanel(), SweepPanel()
         self.panels = {"image_pairs": self.recon, "scatter": self.latent, "image_grid": self.manifold,
-                       "bars": self.bars, "field": self.field}
+                       "bars": self.bars, "field": self.field, "bands": self.bands, "sweep": self.sweep}
         pictures = QSplitter(Qt.Orientation.Horizontal)
         for w in self.panels.values():
             pictures.addWidget(w)
         right = QSplitter(Qt.Orientation.Vertical)
         right.addWidget(self.curves)
-        right.addWidget(pictures)
+        self.pictures_box = QWidget()  # the pictures, and the step slider of a past run's pictures
+        QVBoxLayout(self.pictures_box).setContentsMargins(0, 0, 0, 0)
+        self.pictures_box.layout().addWidget(pictures, 1)
+        right.addWidget(self.pictures_box)
         right.setStretchFactor(0, 1)
         right.setStretchFactor(1, 1)
         self.splitter = side_by_side_panes(self, left_split, right, 380)
@@ -152,9 +160,16 @@ class ModelsBench(Bench):
         self.driver = JobDriver(self, self.controls, self.curves, self.messages, {
             "image_pairs": self._show_pairs, "scatter": self._show_scatter, "image_grid": self._show_grid,
             "bars": self._show_bars, "field": lambda a: self.field.set_field(
-                a.payload, f"{a.payload.get('title', 'Field')} (step {a.step:,})")})
+                a.payload, f"{a.payload.get('title', 'Field')} (step {a.step:,})"),
+            "bands": lambda a: self.bands.set_payload(a.payload, a.step), "sweep": lambda a: self.sweep.set_payload(
+                a.payload)})
         self.driver.ended.connect(self._on_thread_end)
-        self._jobs.append(self.driver)
+        self.add_job(self.driver, self.runs)
+        self.pictures_box.layout().insertWidget(0, self.driver.steps)
+        self.driver.pictures_changed.connect(self._panels_for_shown_run)
+        self.compare = CompareBox(self.driver, self.runs, self.controls, self.messages,
+                                  lambda: (self.job, self.params()), self._launch)
+        runs_box.layout().insertWidget(0, self.compare)
         self._build_form()
         self.preview_data(self.picker.source())
 
@@ -171,9 +186,10 @@ class ModelsBench(Bench):
         self.model_layout.addRow(self.form)
         self.curves.expect_metrics(self.job.metrics)
         self.driver.current_run = None
-        for kind, panel in self.panels.items():
+        self.compare.clear()
+        for panel in self.panels.values():
             panel.clear()
-            panel.setVisible(kind in self.job.pictures)
+        self._show_panels(set(self.job.pictures))
         self.picker.set_builtins(list(self.job.datasets))
         self.picker.set_source(self.form.hidden.get("data", self.picker.source()))  # the job's own default
         self.runs.set_workspace(self.workspace, self.job.name, self.job.summary_metric)
@@ -274,16 +290,31 @@ class ModelsBench(Bench):
         current = self.driver.current_run
         if current and current not in overlaid:
             self.curves.remove_run(current)
-        for kind, panel in self.panels.items():
+        for panel in self.panels.values():
             panel.clear()
-            panel.setVisible(kind in job.pictures)  # no re-layout mid-run: it stalls the window
+        self._show_panels(set(job.pictures))  # no re-layout mid-run: it stalls the window
         self.runs.set_busy(True)
         self.busy_changed.emit(True)
         self.driver.start(job, p, self.workspace, resume_dir)
 
+    def _panels_for_shown_run(self) -> None:
+        """A past run's pictures: the panels it drew; the live run's: what it drew, or may draw while busy."""
+        live = self.driver.shown is None and self.driver.busy
+        self._show_panels(self.driver.drawn | (set(self.job.pictures) if live else set()))
+
+    def _show_panels(self, kinds: set[str]) -> None:
+        """Show these panels, sharing the width as their size hints ask (equally, but the BN lab's four
+        plots twice its sweep's one; a panel squeezed to a sliver cuts its title)."""
+        pictures = self.splitters["pictures"]
+        if {k for k, panel in self.panels.items() if not panel.isHidden()} == kinds:
+            return
+        for kind, panel in self.panels.items():
+            panel.setVisible(kind in kinds)
+        pictures.setSizes([panel.sizeHint().width() if kind in kinds else 0 for kind, panel in self.panels.items()])
+        pictures.updateGeometry()  # its box caches the size of the panels it had
+
     def _on_thread_end(self) -> None:
-        for kind in set(self.panels) - self.driver.drawn:
-            self.panels[kind].hide()  # this job drew nothing there (a GAN on points draws no images)
+        self._show_panels(set(self.driver.drawn))  # what this job drew (a GAN on points draws no images)
         self.runs.set_busy(False)
         self.runs.refresh()
         self.busy_changed.emit(False)
@@ -299,7 +330,8 @@ class ModelsBench(Bench):
         p = a.payload
         axes = tuple(str(s) for s in p.get("axes", ("", "")))
         names = [str(n) for n in p["names"]] if "names" in p else None
-        self.latent.set_points(p["points"], p["labels"], axes, names, str(p.get("title", "Latent space (validation)")))
+        self.latent.set_points(p["points"], p["labels"], axes, names, str(p.get("title", "Latent space (validation)")),
+                               images=p.get("images"))
 
     def _show_grid(self, a: ev.Artifact) -> None:
         p = a.payload

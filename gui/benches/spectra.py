@@ -118,8 +118,9 @@ class SpectraBench(Bench):
         ll.addWidget(self.table, 1)
 
         # -- browse tab ------------------------------------------------------------
-        self.raw = SpectrumView("Spectrum")
-        self.prepared = SpectrumView("Preprocessed (contest grid, standardised)")
+        self.raw = SpectrumView("Spectrum", "Load a set of spectra (left), then pick one from the list")
+        self.prepared = SpectrumView("Preprocessed (contest grid, standardised)",
+                                     "the spectrum as the classifier sees it appears here", label_rows=2)
         self.prepared.plot.setLabel("left", "standardised flux")
         self.z_slider = QSlider(Qt.Orientation.Horizontal)
         self.z_slider.setRange(0, 5 * Z_STEPS)
@@ -167,25 +168,27 @@ class SpectraBench(Bench):
         sl.addWidget(self.runs, 1)
         self.curves = MetricsPanel()
         self.curves.expect_metrics(job.JOB.metrics)
-        self.confusion = ConfusionView()
-        self.f1 = BarPanel("F1 per class", "per-class F1 appears after the first epoch")
+        self.confusion = ConfusionView("the validation set's confusion matrix appears after the first epoch")
+        self.f1 = BarPanel("F1 per class", "per-class F1 appears after the first epoch", horizontal=True)
         self.misses = PandasModel()
         self.miss_table = QTableView()
         self.miss_table.setModel(self.misses)
         self.miss_table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
         self.miss_table.verticalHeader().setVisible(False)
         self.miss_table.setToolTip("Click a row to see the spectrum")
-        miss_box = QGroupBox("Misclassified (validation)")
-        QVBoxLayout(miss_box).addWidget(self.miss_table)
-        results = QSplitter(Qt.Orientation.Horizontal)
-        for w in (self.confusion, self.f1, miss_box):
+        results = QSplitter(Qt.Orientation.Horizontal)  # the matrix and the scores side by side, each wide
+        for w in (self.confusion, self.f1):  # enough for its title and every class at 1400×880
             results.addWidget(w)
-        results.setSizes([380, 320, 300])
+        results.setStretchFactor(0, 3)  # the matrix needs a column per class; the lying bars less
+        results.setStretchFactor(1, 2)
+        self.results = QTabWidget()
+        self.results.addTab(results, "Confusion and F1")
+        self.results.addTab(self.miss_table, "Misclassified (validation)")
         watch = QSplitter(Qt.Orientation.Vertical)
         watch.addWidget(self.curves)
         self.results_box = QWidget()  # the pictures, and the step slider of a past run's pictures
         QVBoxLayout(self.results_box).setContentsMargins(0, 0, 0, 0)
-        self.results_box.layout().addWidget(results, 1)
+        self.results_box.layout().addWidget(self.results, 1)
         watch.addWidget(self.results_box)
         train = QSplitter(Qt.Orientation.Horizontal)
         train.addWidget(setup)
@@ -267,16 +270,25 @@ class SpectraBench(Bench):
         if len(x) and classes:
             y = np.array([classes.index(labelled[i].label) for i in kept])
             self.means.set_data(formats.contest_grid(), x, y, classes)
+        else:
+            self.means.clear()
         if self.spectra:
             self.table.selectRow(0)
+        else:
+            self.raw.clear()
+            self.prepared.clear()
         if report.skipped:
             self.messages.warning(f"{len(report.skipped)} file(s) could not be read and were skipped; "
                                   f"the rest loaded (Skipped files… lists them).")
 
+    def skipped_report(self) -> str:
+        """One line per skipped file: its name, then why."""
+        return "\n".join(f"{name}: {why}" for name, why in self.skipped)
+
     def _show_report(self) -> None:
         box = QMessageBox(QMessageBox.Icon.Information, "Skipped files",
                           f"{len(self.skipped)} file(s) were skipped; the rest loaded.", parent=self)
-        box.setDetailedText("\n".join(why if why.startswith(name) else f"{name}: {why}" for name, why in self.skipped))
+        box.setDetailedText(self.skipped_report())
         box.exec()
 
     # -- browsing ------------------------------------------------------------------------
@@ -292,7 +304,8 @@ class SpectraBench(Bench):
         self.raw.show_spectrum(s.wavelength, s.flux, f"{s.id} — {s.label or 'unlabelled'}{tag}")
         try:
             grid = formats.contest_grid()
-            self.prepared.show_spectrum(grid, preprocess.prepare(s, grid, self.preprocessing()))
+            self.prepared.show_spectrum(grid, preprocess.prepare(s, grid, self.preprocessing()),
+                                        covered=preprocess.covered(s, grid))
         except formats.SpectrumError as exc:
             self.prepared.clear()
             self.messages.warning(str(exc))
@@ -327,6 +340,7 @@ class SpectraBench(Bench):
         self.confusion.clear()
         self.f1.clear()
         self.misses.set_frame(pd.DataFrame())
+        self.results.setTabText(1, "Misclassified (validation)")
         self.tabs.setCurrentIndex(2)
         self.driver.start(job.JOB, p, self.workspace)
 
@@ -376,14 +390,15 @@ class SpectraBench(Bench):
 
     def _show_f1(self, a: ev.Artifact) -> None:
         p = a.payload
-        self.f1.set_counts(p["counts"], f"F1 per class (macro {float(np.mean(p['counts'])):.3f})",
-                           names=[str(c) for c in p["names"]])
+        self.f1.set_counts(p["counts"], "F1 per class", names=[str(c) for c in p["names"]],
+                           value_label=f"F1 (macro {float(np.mean(p['counts'])):.3f})")
 
     def _show_misses(self, a: ev.Artifact) -> None:
         p = a.payload
         self.misses.set_frame(pd.DataFrame({"id": p["ids"], "true": p["truth"], "predicted": p["predicted"],
                                             "confidence": np.round(p["confidence"], 3)}))
         self.miss_table.resizeColumnsToContents()
+        self.results.setTabText(1, f"Misclassified (validation, step {a.step:,}): {len(p['ids'])}")
 
     def _show_miss(self, index) -> None:
         ident = str(self.misses.frame.iat[index.row(), 0])

@@ -20,8 +20,8 @@ WRITTEN = 0.1
 
 class MatrixCard(PlotCard):
     def __init__(self, title: str, stem: str, levels: tuple[float, float] = (0.0, 1.0), colormap: str = "viridis",
-                 parent: QWidget | None = None) -> None:
-        super().__init__(title, "", "", self.to_frame, stem, legend=False, parent=parent)
+                 hint: str = "the matrix appears once a data set is analysed", parent: QWidget | None = None) -> None:
+        super().__init__(title, "", "", self.to_frame, stem, legend=False, hint=hint, parent=parent)
         self.levels = levels
         self.colormap = pg.colormap.get(colormap)
         self.names: list[str] = []
@@ -61,6 +61,7 @@ class MatrixCard(PlotCard):
                 self.plot.addItem(t)
                 self._texts.append(t)
         self.plot.setRange(xRange=(0, max(p, 1)), yRange=(0, max(p, 1)), padding=0.02)
+        self.hint.set_empty(p == 0)
         if title is not None:
             self.set_title(title)
 

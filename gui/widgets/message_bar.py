@@ -7,20 +7,10 @@ controls below it under the user's pointer."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRect, Qt
-from PySide6.QtGui import QResizeEvent
-from PySide6.QtWidgets import (
-    QFrame,
-    QHBoxLayout,
-    QLabel,
-    QMessageBox,
-    QPushButton,
-    QSizePolicy,
-    QToolButton,
-    QWidget,
-)
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QMessageBox, QPushButton, QSizePolicy, QToolButton, QWidget
 
-LINES = 2
+from gui.widgets.elided_label import ElidedLabel
 
 _STYLE = {
     "info": ("#1d4f91", "#dbe9fb", "ℹ"),
@@ -35,12 +25,10 @@ class MessageBar(QFrame):
         self.setObjectName("MessageBar")
         self.level = ""
         self._details = ""
-        self._full = ""
         layout = QHBoxLayout(self)
         layout.setContentsMargins(8, 4, 4, 4)
         self.icon = QLabel()
-        self.text = QLabel()
-        self.text.setWordWrap(True)
+        self.text = ElidedLabel(lines=2)
         self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.details_button = QPushButton("Details…")
         self.details_button.clicked.connect(self.show_details)
@@ -56,27 +44,12 @@ class MessageBar(QFrame):
         policy = QSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
         policy.setRetainSizeWhenHidden(True)
         self.setSizePolicy(policy)
-        lines = LINES * self.text.fontMetrics().lineSpacing()
-        self.setFixedHeight(max(lines, self.details_button.sizeHint().height()) + 10)
+        self.setFixedHeight(max(self.text.height(), self.details_button.sizeHint().height()) + 10)
         self.hide()
 
     def message(self) -> str:
-        """The whole text of the message shown (the label may hold it elided)."""
-        return self._full
-
-    def _fit(self) -> None:
-        """The message in at most LINES lines of the label's width: elided past that."""
-        fm, width = self.text.fontMetrics(), max(self.text.width(), 50)
-        text = self._full
-        needed = fm.boundingRect(QRect(0, 0, width, 100_000), Qt.TextFlag.TextWordWrap, text).height()
-        if needed > LINES * fm.lineSpacing():
-            text = fm.elidedText(text, Qt.TextElideMode.ElideRight, int(width * LINES * 0.85))
-        self.text.setText(text)
-        self.text.setToolTip(self._full if text != self._full else "")
-
-    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt API
-        super().resizeEvent(event)
-        self._fit()
+        """The whole text of the message shown (the label may paint it elided)."""
+        return self.text.text()
 
     def show_message(self, level: str, text: str, details: str = "") -> None:
         fg, bg, icon = _STYLE[level]
@@ -84,10 +57,9 @@ class MessageBar(QFrame):
         self.setStyleSheet(f"#MessageBar {{ background: {bg}; border: 1px solid {fg}; border-radius: 4px; }}"
                            f"#MessageBar QLabel {{ color: {fg}; }}")
         self.icon.setText(icon)
-        self._full = text
+        self.text.setText(text)
         self.details_button.setVisible(bool(details))
         self.show()
-        self._fit()
 
     def info(self, text: str) -> None:
         self.show_message("info", text)
@@ -105,7 +77,7 @@ class MessageBar(QFrame):
     def show_details(self) -> None:
         box = QMessageBox(self)
         box.setWindowTitle("Details")
-        box.setText(self._full)
+        box.setText(self.message())
         box.setDetailedText(self._details)
         box.setIcon(QMessageBox.Icon.Critical if self.level == "error" else QMessageBox.Icon.Warning)
         box.open()

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from PySide6.QtCore import QModelIndex, Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import QItemSelection, QModelIndex, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QColor, QDesktopServices
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 
 from engine.io import atomic_path
 from engine.runs import RunInfo, list_runs, write_notes
+from gui.widgets import metric_names
 from gui.widgets.colors import run_color
 from gui.widgets.export import ask_save_path
 from gui.widgets.table import PandasModel, sortable_proxy
@@ -187,7 +188,7 @@ class RunList(QWidget):
         self.paths = {info.run_id: info.path for info in runs}
         self.infos = {info.run_id: info for info in runs}
         extra = differing(runs)
-        metric = f"val {self.metric_name}"
+        metric = f"{metric_names.metric(self.metric_name).title} (val)"
         rows = []
         for info in runs:
             planned = info.params.get("epochs", "")
@@ -221,11 +222,12 @@ class RunList(QWidget):
 
     def select(self, run_ids: list[str]) -> None:
         """Select these runs (their curves are overlaid)."""
-        sel = self.table.selectionModel()
-        sel.clearSelection()
+        chosen = QItemSelection()
         for r in range(self.proxy.rowCount()):
             if self.proxy.index(r, 0).data() in run_ids:
-                sel.select(self.proxy.index(r, 0), sel.SelectionFlag.Select | sel.SelectionFlag.Rows)
+                chosen.select(self.proxy.index(r, 0), self.proxy.index(r, self.proxy.columnCount() - 1))
+        sel = self.table.selectionModel()  # one change, one selection_changed
+        sel.select(chosen, sel.SelectionFlag.ClearAndSelect | sel.SelectionFlag.Rows)
 
     def _update_buttons(self) -> None:
         chosen = self.selected()

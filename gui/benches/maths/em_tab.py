@@ -155,7 +155,7 @@ class EMTab(LazyTab):
         self.picture = PlotCard("Mixture", "x", "y", self._points_frame, "em-points")
         self.points = pg.ScatterPlotItem(size=5, pen=None, name="points: colour mixes the responsibilities")
         self.picture.plot.addItem(self.points)
-        self.curve = PlotCard("Log-likelihood per step", "step", "mean log-likelihood per point",
+        self.curve = PlotCard("Log-likelihood per step", "step", "log-lik. per point",
                               self._history_frame, "em-log-likelihood")
         self.history_line = self.curve.curve("#4e79a7", "fit", 2, symbol="o", symbolSize=5, symbolBrush="#4e79a7")
         self.truth_line = pg.InfiniteLine(0, angle=0, pen=pg.mkPen(TRUTH_COLOR, style=Qt.PenStyle.DashLine),
@@ -425,8 +425,8 @@ class EMTab(LazyTab):
         self.history_line.setData(np.arange(len(h)), h)
         self.curve.plot.setXRange(0, max(5, len(h) - 1), padding=0.03)
         kmeans = isinstance(self.state, em.KMeansState)
-        self.curve.plot.setLabel("left", "inertia (mean squared distance)" if kmeans
-                                 else "mean log-likelihood per point")
+        self.curve.plot.setLabel("left", "inertia (mean d²)" if kmeans
+                                 else "log-lik. per point")
         if self._truth_ll is not None and not kmeans:
             self.truth_line.setValue(self._truth_ll)
             self.truth_line.show()

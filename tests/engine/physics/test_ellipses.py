@@ -90,3 +90,14 @@ def test_exports(tmp_path):
     assert max(ring_x) - min(ring_x) == pytest.approx(40.0 * 72 / 25.4, abs=1e-2)
     assert all(math.isfinite(v) for v in numbers)
     assert "(P) Tj" in stream and "(S) Tj" in stream
+
+
+def test_round_off_margin_reads_as_zero_and_a_real_one_stays():
+    """The default sheets' least margin is −9e-34 in floating point: it is 0 (it glues, touching at the
+    ends); a margin beyond the tolerance is reported as it is."""
+    sol = E.solve(EllipseParams())
+    assert sol.min_margin != 0 and abs(sol.min_margin) < E.MARGIN_TOL
+    assert sol.reported_margin == 0.0 and sol.gluable and sol.to_dict()["min_margin"] == 0.0
+    s = np.linspace(0, 1, 5)
+    bad = E.GlueSolution(s, s, s, s, np.array([0.2, 0.1, -0.03, 0.1, 0.2]), 1.0, 1.0)
+    assert bad.reported_margin == -0.03 and not bad.gluable

@@ -147,3 +147,39 @@ def test_curve_runs_end_to_end_with_the_length_asked():
 def test_impossible_inputs_say_why(kwargs, message):
     with pytest.raises(RopeError, match=message):
         rope.solve(RopeParams(**{**dict(length=3.0, span=2.0, omega=2.0), **kwargs}))
+
+
+@pytest.mark.parametrize("omega, gravity", [(1.0, 9.81), (1.0, 20.0)])
+def test_no_taut_shape_says_why_and_what_to_change(omega, gravity):
+    """Gravity along the axis against a slow spin: the rope would go slack (SEEDS.md §17.4's T > 0), and
+    the message is in the user's words, not the collocation solver's."""
+    with pytest.raises(RopeError) as info:
+        rope.solve(RopeParams(length=3.69, span=0.5, omega=omega, gravity=gravity, axis="along"))
+    text = str(info.value)
+    assert "mesh nodes" not in text and "Jacobian" not in text and "\n" not in text
+    assert "slack" in text and "larger ω" in text and f"g/ω² = {gravity / omega ** 2:.3g} m" in text
+    assert "L = 3.69 m, D = 0.5 m" in text
+
+
+def test_ends_at_one_point_are_refused_at_once():
+    with pytest.raises(RopeError, match="D > 0"):
+        rope.solve(RopeParams(length=3.0, span=0.0, omega=2.0))
+
+
+def test_a_cancelled_solve_stops_inside_the_solver():
+    from engine.control import Cancelled, RunControl
+    from engine.tasks import TaskContext
+
+    calls = []
+    control = RunControl()
+
+    class Counting(TaskContext):
+        def checkpoint(self):
+            calls.append(1)
+            if len(calls) == 3:
+                control.cancel()  # a newer request arrives while solve_bvp is at work
+            super().checkpoint()
+
+    with pytest.raises(Cancelled):
+        rope.solve(RopeParams(), Counting(control))
+    assert len(calls) == 3

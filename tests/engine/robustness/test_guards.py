@@ -168,7 +168,7 @@ def test_a_contest_index_with_some_files_present_reads_them(tmp_path):
     index = _index(tmp_path, [1, 2])
     (tmp_path / "1.txt").write_text(",".join(["1.0"] * formats.CONTEST_GRID[2]))
     report = formats.load_any(index)
-    assert len(report.spectra) == 1 and report.skipped == [("2.txt", "2.txt: named in the index but missing")]
+    assert len(report.spectra) == 1 and report.skipped == [("2.txt", "named in the index but missing")]
 
 
 def test_the_spectral_classifier_checks_its_data_before_its_run_folder(tmp_path):

@@ -157,6 +157,8 @@ def test_folder_skips_what_it_cannot_read(tmp_path):
     report = formats.read_folder(tmp_path)
     assert sorted(s.source.split("/")[-1] for s in report.spectra) == ["a.fits", "c.csv"]
     assert sorted(n for n, _ in report.skipped) == ["b.fits", "d.txt"]
+    for name, why in report.skipped:  # the pair names the file; the reason does not repeat it
+        assert why and name not in why, (name, why)
     (tmp_path / "empty").mkdir()
     with pytest.raises(SpectrumError, match="no spectrum files"):
         formats.read_folder(tmp_path / "empty")
@@ -173,3 +175,24 @@ def test_nan_flux_is_masked_or_refused_clearly(tmp_path):
     assert np.isfinite(x).all() and abs(float(x[x != 0].mean())) < 1e-5
     with pytest.raises(SpectrumError, match="NaN"):
         preprocess.prepare(s, grid, preprocess.Preprocessing(mask_bad=False))
+
+
+def test_a_spectrum_that_cannot_be_prepared_is_named_once(tmp_path):
+    from engine.spectra import preprocess
+
+    good = formats.Spectrum(np.linspace(4000, 8000, 500), np.ones(500), None, "good")
+    far = formats.Spectrum(np.linspace(20000, 21000, 50), np.ones(50), None, "far-ir")
+    _, kept, skipped = preprocess.matrix([good, far])
+    assert kept == [0] and [n for n, _ in skipped] == ["far-ir"] and "far-ir" not in skipped[0][1]
+    assert "outside the grid" in skipped[0][1]
+
+
+def test_covered_marks_the_grid_points_within_the_spectrum():
+    from engine.spectra import preprocess
+
+    grid = formats.contest_grid()
+    s = formats.Spectrum(np.linspace(4500, 8000, 300), np.arange(300.0), None, "part")
+    inside = preprocess.covered(s, grid)
+    np.testing.assert_array_equal(inside, (grid >= 4500) & (grid <= 8000))
+    x = preprocess.prepare(s, grid)
+    assert (x[~inside] == 0).all() and abs(float(x[inside].mean())) < 1e-5  # padded with 0, data standardised

@@ -26,7 +26,7 @@ def test_short_real_run_fills_curves_pictures_and_run_list(qtbot, bench):
     for (_, phase, metric), c in bench.curves.curves.items():  # every plot shows the whole run
         assert not c.dirty and len(c.shown) == c.series.n, (phase, metric)
     assert bench.recon.array is not None and bench.manifold.array is not None
-    assert len(bench.latent.points) == 180 and len(bench.latent.items) == 10
+    assert len(bench.latent.points) == 180 and len(bench.latent.classes) == 10
     assert bench.controls.bar.value() == 1000
     assert bench.runs.model.rowCount() == 1 and bench.runs.model.frame.iat[0, 1] == "completed"
     assert bench.controls.start.isEnabled() and not bench.controls.cancel.isEnabled()
@@ -113,7 +113,7 @@ def test_fake_event_stream_drives_the_plots(qtbot, bench):
     assert bench.curves.curves[("fake", "train", "loss")].series.n == 50
     assert bench.controls.bar.value() == 500 and "ETA" in bench.controls.eta.text()
     assert bench.recon.array.shape[1] > bench.recon.array.shape[0]  # two mosaics side by side
-    assert len(bench.latent.items) == 3
+    assert len(bench.latent.classes) == 3
     assert bench.manifold.array.shape == (15 * 9 + 1, 15 * 9 + 1)
 
 
@@ -158,7 +158,7 @@ def test_gan_run_shows_real_and_generated(qtbot, bench):
     bench.start()
     wait_idle(qtbot, bench)
     assert "completed" in bench.messages.message()
-    assert sorted(item.name() for item in bench.latent.items.values()) == ["generated", "real"]
+    assert sorted(bench.latent.classes.values()) == ["generated", "real"]
     assert (bench.driver.current_run, "val", "swd") in bench.curves.curves
     assert bench.runs.model.rowCount() == 1  # the list shows this experiment's runs
 

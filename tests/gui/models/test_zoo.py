@@ -55,7 +55,7 @@ def test_bigan_on_images_shows_reconstructions_and_samples(qtbot, bench):
 
 def test_bigan_on_points_shows_three_clouds(qtbot, bench):
     run(qtbot, bench, "bigan-qp", {"epochs": 1, "points": 2000}, data="moons")
-    assert sorted(i.name() for i in bench.latent.items.values()) == ["generated", "real", "reconstructed"]
+    assert sorted(bench.latent.classes.values()) == ["generated", "real", "reconstructed"]
 
 
 def test_infomax_shows_neighbours_and_features(qtbot, bench):

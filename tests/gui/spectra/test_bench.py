@@ -80,7 +80,7 @@ def test_short_training_fills_confusion_f1_and_misclassified(qtbot, sbench):
     assert sbench.confusion.matrix.sum() == 40 and sbench.confusion.classes == list(synthetic.CLASSES)
     assert len(sbench.f1.counts) == 4 and sbench.predict_button.isEnabled()
     wrong = int(40 - np.trace(sbench.confusion.matrix))
-    assert sbench.misses.rowCount() == wrong
+    assert sbench.misses.rowCount() == wrong and sbench.results.tabText(1).endswith(f": {wrong}")
     if wrong:
         sbench._show_miss(sbench.misses.index(0, 0))
         assert sbench.tabs.currentIndex() == 0
@@ -148,3 +148,126 @@ def test_cancel_while_training_loads_its_data(qtbot, sbench, tmp_path, monkeypat
     qtbot.mouseClick(sbench.controls.cancel, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not sbench.busy, timeout=60000)
     assert "Cancelled" in sbench.messages.message()
+
+
+def named_lines(view):
+    """(name, centre of its label in scene x, its rect in scene) for the names the plot writes."""
+    axis = view.line_axis
+    shown, left_out = axis.placements()
+    return [(name, axis.mapRectToScene(rect)) for name, rect, _, _ in shown], left_out
+
+
+def check_names_fit(view):
+    from PySide6.QtGui import QFontMetricsF
+
+    axis = view.line_axis
+    assert axis.isVisible() and axis.height() >= axis.rows * axis.row_height
+    band = axis.mapRectToScene(axis.boundingRect())
+    plot_area = view.plot.plotItem.vb.sceneBoundingRect()
+    metrics = QFontMetricsF(axis.label_font)
+    shown, _ = named_lines(view)
+    assert shown
+    for i, (name, rect) in enumerate(shown):
+        # whole: inside the band above the plot, as wide as the full name, within the plot's width
+        assert band.contains(rect) and rect.bottom() <= plot_area.top() + 1, name
+        assert rect.left() >= plot_area.left() - 1 and rect.right() <= plot_area.right() + 1, name
+        assert rect.width() >= metrics.horizontalAdvance(name) and rect.height() >= metrics.height() - 0.5, name
+        for other, r in shown[i + 1:]:
+            assert not rect.intersects(r), f"{name} overlaps {other}"
+    return dict(shown)
+
+
+def test_line_names_never_overlap_and_are_never_cut(qtbot, sbench):
+    from PySide6.QtCore import QPointF
+
+    from engine.spectra import lines
+
+    load(qtbot, sbench, demo_size=40)
+    sbench.show_spectrum(next(s for s in sbench.spectra if s.label == "galaxy"))
+    qtbot.wait(50)
+    for view in (sbench.raw, sbench.prepared):
+        shown = check_names_fit(view)
+        assert "Hα" in shown and "[N II]" in shown, view  # 21 Å apart: two rows, both whole
+        vb = view.plot.plotItem.vb
+        rest = {name: where for name, where, _ in lines.shifted(0.0)}
+        for name, rect in shown.items():  # each name stands over its line (or is pushed inside at an edge)
+            x = vb.mapViewToScene(QPointF(rest[name], 0)).x()
+            assert rect.left() - 1 <= x <= rect.right() + 1 or name in ("[O II]", "Ca II"), name
+    # zoomed in on Hα, every line there is named in the lower plot too, in one row
+    sbench.prepared.plot.setXRange(6450, 6800, padding=0)
+    qtbot.wait(50)
+    shown = check_names_fit(sbench.prepared)
+    assert {"Hα", "[N II]", "[S II]"} <= set(shown)
+    _, left_out = named_lines(sbench.prepared)
+    assert left_out == []
+    # at z = 0.5 the names follow their lines; lines off the grid are not named
+    sbench.z_box.setValue(0.5)
+    qtbot.wait(50)
+    shown = check_names_fit(sbench.raw)
+    assert "Hα" not in shown and "[O II]" in shown  # Hα at 9844 Å is past the data's 9100 Å
+
+
+def test_preprocessed_plot_does_not_draw_the_padding(qtbot, sbench):
+    from engine.spectra import formats
+
+    wave = np.linspace(4500.0, 8000.0, 1200)
+    s = formats.Spectrum(wave, 50 + 10 * np.sin(wave / 300), np.ones_like(wave), "partial", "galaxy")
+    sbench.show_spectrum(s)
+    x, y = sbench.prepared.curve.xData, sbench.prepared.curve.yData  # all of it, not only what is in view
+    drawn = np.isfinite(y)
+    assert drawn.any() and x[drawn].min() >= 4500 and x[drawn].max() <= 8000
+    assert x.min() < 4000 and x.max() > 9000  # the grid beyond the data is still the plot's range
+    frame = sbench.prepared.to_frame()  # the export keeps what the classifier sees: zeros there
+    assert (frame.loc[frame.wavelength < 4500, "flux"] == 0).all()
+
+
+def test_empty_plots_show_a_hint_and_no_range(qtbot, sbench):
+    for view in (sbench.raw, sbench.prepared):
+        assert view.hint.empty and view.hint.item.isVisible() and view.hint.text
+        assert view.plot.getAxis("bottom").blank and view.plot.getAxis("left").blank
+        assert not view.line_axis.isVisible()
+    load(qtbot, sbench, demo_size=8)
+    assert not sbench.raw.hint.empty and not sbench.raw.plot.getAxis("bottom").blank
+    sbench.raw.clear()
+    assert sbench.raw.hint.empty and sbench.raw.plot.getAxis("bottom").blank
+    c = sbench.confusion
+    assert c.hint.empty and c.hint.item.isVisible() and "first epoch" in c.hint.text
+    for side in ("left", "bottom"):
+        axis = c.plot.getAxis(side)
+        assert axis.blank and not axis.autoSIPrefix and "0.001" not in axis.labelString()
+    assert sbench.f1.hint.empty and sbench.f1.plot.getAxis("left").blank
+
+
+def test_confusion_and_f1_are_whole_at_the_default_window_size(qtbot, sbench):
+    from engine import events as ev
+    from tests.gui.shared.fit import clipped
+
+    sbench.resize(1400 - 130, 880 - 50)  # the main window at its default size, less the bench list and bars
+    sbench.tabs.setCurrentIndex(2)
+    classes = ["star", "galaxy", "qso", "unknown"]
+    matrix = np.array([[19, 1, 0, 0], [7, 2, 0, 1], [10, 0, 3, 0], [4, 0, 0, 5]])
+    sbench._show_confusion(ev.Artifact("r", 9, "confusion", "confusion", {"matrix": matrix, "classes": classes}))
+    sbench._show_f1(ev.Artifact("r", 9, "bars", "f1", {"counts": [0.6, 0.1, 0.2, 0.3], "names": classes}))
+    qtbot.wait(100)
+    for panel in (sbench.confusion, sbench.f1):
+        item, view = panel.plot.plotItem, panel.plot
+        assert item.geometry().width() <= view.viewport().width() + 1  # the plot is not wider than its widget
+    (x0, x1), (y0, y1) = sbench.confusion.plot.plotItem.vb.viewRange()
+    assert x0 <= 0 and x1 >= 4 and y0 <= 0 and y1 >= 4  # every column, "unknown" too
+    assert not sbench.confusion.hint.empty and "0.001" not in sbench.confusion.plot.getAxis("left").labelString()
+    assert clipped(sbench) == []
+
+
+def test_each_skipped_file_is_named_once(qtbot, sbench, tmp_path):
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    for s in synthetic.generate(synthetic.SyntheticSpec(n=2)):
+        np.savez(folder / f"{s.id}.npz", wavelength=s.wavelength, flux=s.flux, label=s.label)
+    (folder / "spec_bad.fits").write_bytes(b"SIMPLE  = nonsense")
+    (folder / "empty.csv").write_text("")
+    load(qtbot, sbench, folder)
+    report = sbench.skipped_report().splitlines()
+    assert sorted(line.split(":")[0] for line in report) == ["empty.csv", "spec_bad.fits"]
+    for line in report:
+        name = line.split(":")[0]
+        assert line.count(name) == 1, line

@@ -1,0 +1,47 @@
+"""Every bench, every tab and every Models experiment at the default window size (1400×880):
+nothing a user reads is cut off, and no panel shows another experiment's picture."""
+
+import pytest
+
+from gui.main_window import MainWindow
+from tests.gui.shared.fit import clipped, every_tab
+
+
+@pytest.fixture
+def window(qtbot, tmp_path):
+    w = MainWindow(workspace=tmp_path / "ws")
+    qtbot.addWidget(w)
+    w.resize(1400, 880)
+    w.show()
+    qtbot.waitExposed(w)
+    yield w
+    w.close()
+
+
+def settle(qtbot):
+    qtbot.wait(30)
+
+
+def test_nothing_is_cut_off_on_any_bench_or_tab(qtbot, window):
+    assert window.width() == 1400  # every bench fits the default window
+    found = []
+    for row, bench in enumerate(window.benches):
+        window.nav.setCurrentRow(row)
+        for tab in every_tab(bench):
+            settle(qtbot)
+            found += [f"{bench.title} / {tab or 'first view'}: {c}" for c in clipped(bench)]
+    assert not found, "\n".join(found)
+
+
+def test_every_models_experiment_fits_and_shows_only_its_own_panels(qtbot, window):
+    [models] = [b for b in window.benches if b.title == "Models"]
+    window.nav.setCurrentRow(window.benches.index(models))
+    found = []
+    for i in range(models.experiment.count()):
+        models.experiment.setCurrentIndex(i)
+        settle(qtbot)
+        job = models.job
+        shown = {kind for kind, panel in models.panels.items() if panel.isVisible()}
+        assert shown <= set(job.pictures), f"{job.title}: panels of another experiment {shown - set(job.pictures)}"
+        found += [f"{job.title}: {c}" for c in clipped(models)]
+    assert not found, "\n".join(found)
