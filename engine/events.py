@@ -52,6 +52,9 @@ class Metrics(Event):
 
 @dataclass(frozen=True)
 class Artifact(Event):
+    """A picture a job draws.  A key that a later picture of the same kind and name leaves out
+    keeps its earlier value (large constant parts are sent once: engine.train.pictures.Once)."""
+
     kind: str  # "image_pairs", "scatter", "image_grid", ...
     name: str
     payload: Mapping[str, Any]

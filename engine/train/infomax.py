@@ -27,7 +27,7 @@ from engine.train import precheck, setup
 from engine.train.features import image_features
 from engine.train.loop import LoopSettings, TrainTask, fit
 from engine.train.params import TrainParams
-from engine.train.pictures import plane, thumbnails
+from engine.train.pictures import Once, plane, thumbnails
 
 QUERIES, NEIGHBOURS, K = 8, 7, 5
 
@@ -77,6 +77,7 @@ class InfomaxTask(TrainTask):
         except ValueError as exc:
             raise images.DataError(str(exc)) from exc
         self.opt = build(p, self.model)
+        self.once = Once()
 
     def modules(self) -> Mapping[str, torch.nn.Module]:
         return {"infomax": self.model}
@@ -112,7 +113,7 @@ class InfomaxTask(TrainTask):
         points, axes = plane(feats.cpu().numpy())
         yield "scatter", "features", {"points": points.astype(np.float32), "labels": y.cpu().numpy(),
                                       "axes": np.array(axes), "title": "Features μ (validation)",
-                                      "images": thumbnails(x.float().cpu().numpy())}
+                                      **self.once("features", lambda: {"images": thumbnails(x.float().cpu().numpy())})}
 
 
 def restore(p: InfomaxParams, shape: tuple[int, ...]) -> InfomaxTask:

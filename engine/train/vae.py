@@ -29,7 +29,7 @@ from engine.train import precheck, setup
 from engine.train.features import image_features
 from engine.train.loop import LoopSettings, TrainTask, fit
 from engine.train.params import TrainParams
-from engine.train.pictures import plane, thumbnails
+from engine.train.pictures import Once, plane, thumbnails
 
 MANIFOLD_SIDE = 15
 MAX_SCATTER = 5000
@@ -63,6 +63,7 @@ class VAETask(TrainTask):
         self.opt = build(p, self.model)
         self.p, self.device = p, device
         self.autocast = (lambda: torch.autocast("cuda", dtype=torch.bfloat16)) if amp else nullcontext
+        self.once = Once()
 
     def modules(self) -> Mapping[str, torch.nn.Module]:
         return {"vae": self.model}
@@ -106,7 +107,8 @@ class VAETask(TrainTask):
         mu = torch.cat([m.encode(x[i:min(i + 1024, keep)])[0] for i in range(0, keep, 1024)]).float().cpu().numpy()
         points, axes = plane(mu)
         yield "scatter", "latent", {"points": points.astype(np.float32), "labels": y[:keep].cpu().numpy(),
-                                    "axes": np.array(axes), "images": thumbnails(x[:keep].float().cpu().numpy())}
+                                    "axes": np.array(axes),
+                                    **self.once("latent", lambda: {"images": thumbnails(x[:keep].float().cpu().numpy())})}
         if self.p.latent == 2:
             q = norm.ppf(np.linspace(0.05, 0.95, MANIFOLD_SIDE)).astype(np.float32)
             gx, gy = np.meshgrid(q, q[::-1])  # y grows upwards in the picture

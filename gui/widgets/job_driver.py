@@ -117,6 +117,9 @@ class JobDriver(QObject):
         self.started.emit(e)
 
     def _on_artifact(self, a: ev.Artifact) -> None:
+        before = self._live.get((a.kind, a.name))
+        if before is not None and not set(before.payload) <= set(a.payload):  # parts sent once stay
+            a = ev.Artifact(a.run_id, a.step, a.kind, a.name, {**before.payload, **a.payload})
         self._live[(a.kind, a.name)] = a
         if self.shown is None:
             self._draw(a)
@@ -153,6 +156,9 @@ class JobDriver(QObject):
         for (kind, name), steps in self._saved.items():
             at = max((s for s in steps if s <= step), default=steps[0])
             payload = read_picture(self.shown, kind, name, at)
+            first = read_picture(self.shown, kind, name, steps[0]) if payload is not None and at != steps[0] else None
+            if first is not None:  # the parts sent once, with the first picture
+                payload = {**first, **payload}
             if payload is not None:
                 self._draw(ev.Artifact(self.shown.name, at, kind, name, payload))
         self.pictures_changed.emit()

@@ -11,13 +11,13 @@ as a .zip, compares the settings of two runs and moves runs to the system trash.
 
 from __future__ import annotations
 
-import time
 import zipfile
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
-from PySide6.QtCore import QItemSelection, QModelIndex, Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import QItemSelection, QModelIndex, Qt, QUrl, Signal
 from PySide6.QtGui import QColor, QDesktopServices
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -43,7 +43,6 @@ from gui.widgets.table import PandasModel, sortable_proxy
 
 SHOWN = ("epochs", "arch", "loss")  # params with a column of their own
 MOST_DIFFERENCES = 6  # differing params shown as columns
-LIVE_REFRESH_S = 2.0  # least time between two refreshes while a run trains
 EDITABLE = ("tags", "note")
 
 
@@ -119,8 +118,7 @@ class RunList(QWidget):
         self.paths: dict[str, Path] = {}
         self.infos: dict[str, RunInfo] = {}
         self.running: str | None = None
-        self._last_refresh = 0.0
-        self._pending = QTimer(self, singleShot=True, timeout=self.refresh)
+        self._metric_column = ""
         self.model = RunModel()
         self.model.edited.connect(self._edited)
         self.proxy = sortable_proxy(self.model)
@@ -169,26 +167,37 @@ class RunList(QWidget):
         self.refresh()
 
     def follow(self, driver: Any) -> None:
-        """List the driver's run as soon as it starts and keep its row current while it trains."""
+        """List the driver's run as soon as it starts and keep its row current while it trains
+        (from the run's own events: no folder is read while it trains)."""
         driver.started.connect(lambda e: (setattr(self, "running", e.run_id), self.refresh()))
-        driver.bridge.metrics.connect(lambda _batch: self.refresh_soon())
+        driver.bridge.metrics.connect(self._live)
         driver.ended.connect(lambda: (setattr(self, "running", None), self.refresh()))
 
-    def refresh_soon(self) -> None:
-        """A refresh at most every LIVE_REFRESH_S seconds (each reads every run's folder)."""
-        if not self._pending.isActive():
-            wait = LIVE_REFRESH_S - (time.monotonic() - self._last_refresh)
-            self._pending.start(max(0, int(wait * 1000)))
+    def _live(self, batch: list) -> None:
+        """The running run's row: its epochs done and validation metric as its events report them."""
+        val = [m for m in batch if m.run_id == self.running and m.phase == "val"]
+        frame = self.model.frame
+        if not val or frame.empty or self.running not in set(frame["run"]):
+            return
+        row = int(np.flatnonzero(frame["run"].to_numpy() == self.running)[0])
+        last = val[-1]
+        planned = str(frame.at[row, "epochs"]).partition("/")[2]
+        updates = {"epochs": f"{last.epoch + 1}/{planned}" if planned else str(last.epoch + 1)}
+        if self.metric_name in last.values and self._metric_column in frame.columns:
+            updates[self._metric_column] = float(last.values[self.metric_name])
+        for column, value in updates.items():
+            j = list(frame.columns).index(column)
+            frame.iat[row, j] = value
+            self.model.dataChanged.emit(self.model.index(row, j), self.model.index(row, j))
 
     def refresh(self) -> None:
-        self._last_refresh = time.monotonic()
         selected = {p.name for p in self.selected()}
         runs = [info for info in (list_runs(self.workspace) if self.workspace else [])
                 if not self.job_filter or info.job == self.job_filter]
         self.paths = {info.run_id: info.path for info in runs}
         self.infos = {info.run_id: info for info in runs}
         extra = differing(runs)
-        metric = f"{metric_names.metric(self.metric_name).title} (val)"
+        metric = self._metric_column = f"{metric_names.metric(self.metric_name).title} (val)"
         rows = []
         for info in runs:
             planned = info.params.get("epochs", "")

@@ -139,3 +139,31 @@ def test_the_progress_bar_says_how_the_run_ended(qtbot, tmp_path):
     with qtbot.waitSignal(driver.ended, timeout=30000):
         driver.start(TOY, ToyParams(epochs=2, nan_at_step=3), tmp_path, in_process=True)
     assert controls.bar.format() == "failed at step 3" and controls.start.isEnabled()
+
+
+def test_the_running_row_follows_its_events_without_reading_the_folder(listed, monkeypatch):
+    runs, a, b, _ = listed
+    runs.running = b.name
+    monkeypatch.setattr("gui.widgets.run_list.list_runs", lambda *_: pytest.fail("read the workspace"))
+    runs._live([ev.Metrics(b.name, 7, "train", 0, {"loss": 9.0}), ev.Metrics(b.name, 8, "val", 1, {"loss": 0.25})])
+    assert column(runs, "epochs")[b.name] == "2/3" and column(runs, "Loss (val)")[b.name] == 0.25
+    assert column(runs, "epochs")[a.name] == "2/2"  # the other rows stay
+
+
+def test_parts_sent_once_stay_with_later_pictures(qtbot, tmp_path):
+    thumbs = np.arange(8, dtype=np.uint8).reshape(2, 2, 2)
+    store = RunStore.create(tmp_path, "toy", {"params": {}})
+    store(ev.Artifact("old", 10, "scatter", "latent", {"points": np.zeros((2, 2)), "images": thumbs}))
+    store(ev.Artifact("old", 20, "scatter", "latent", {"points": np.ones((2, 2))}))
+    store.close()
+    host = QWidget()
+    qtbot.addWidget(host)
+    drawn = []
+    driver = JobDriver(host, RunControls(), MetricsPanel(), MessageBar(), {"scatter": drawn.append})
+    driver.show_run(store.path)  # the latest picture, with the thumbnails of the first
+    assert drawn[-1].step == 20 and float(drawn[-1].payload["points"][0, 0]) == 1
+    np.testing.assert_array_equal(drawn[-1].payload["images"], thumbs)
+    driver.show_run(None)
+    driver._on_artifact(ev.Artifact("live", 1, "scatter", "latent", {"points": np.zeros((2, 2)), "images": thumbs}))
+    driver._on_artifact(ev.Artifact("live", 2, "scatter", "latent", {"points": np.ones((2, 2))}))
+    np.testing.assert_array_equal(drawn[-1].payload["images"], thumbs)
