@@ -32,7 +32,6 @@ import argparse
 import math
 import tempfile
 import time
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
