@@ -43,7 +43,7 @@ class Job:
     description: str = ""
     metrics: tuple[str, ...] = ()  # the curves it reports, so a GUI can lay them out before the run
     datasets: tuple[str, ...] = ()  # built-in data it offers besides files
-    pictures: tuple[str, ...] = ()  # artifact kinds it may draw
+    pictures: Mapping[str, str] = field(default_factory=dict)  # artifact kind → its title, before one is drawn
     summary_metric: str = "loss"  # the validation metric a run list shows
     # (params, sample shape) → its TrainTask on the CPU, for drawing samples from a saved run
     restore: Callable[[Any, tuple[int, ...]], Any] | None = None

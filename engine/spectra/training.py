@@ -276,5 +276,6 @@ def features(p: SpectraParams, store: RunStore, cfg: dict[str, Any], ctx: TaskCo
 JOB = Job("spectra", "Conv1D spectral classifier", SpectraParams, run,
           "kexue.fm/archives/5505: dilated residual Conv1D, class-balanced batches, cross-entropy then "
           "the differentiable macro-F1.", metrics=("loss", "acc", "macro_f1"),
-          pictures=("confusion", "bars", "misclassified"), summary_metric="macro_f1",
+          pictures={"confusion": "Confusion matrix", "bars": "F1 per class",
+                    "misclassified": "Misclassified"}, summary_metric="macro_f1",
           precheck=precheck.spectra_data, features=features)

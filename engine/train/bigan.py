@@ -133,6 +133,8 @@ JOB = Job("bigan-qp", "BiGAN-QP", BiGANParams, run,
     "kexue.fm/archives/6214: generator, encoder and a joint critic trained with the GAN-QP "
     "potential, plus the two stop-gradient reconstruction terms.",
     metrics=("critic_loss", "generator_loss", "x_recon", "z_recon", "swd", "recon_mse"),
-    datasets=(*toy2d.TOYS, *images.BUILTIN), pictures=("scatter", "image_grid", "image_pairs"),
+    datasets=(*toy2d.TOYS, *images.BUILTIN),
+    pictures={"scatter": "Real and generated points", "image_grid": "Generated samples",
+              "image_pairs": "Originals | reconstructions"},
     summary_metric="recon_mse", restore=restore,
     precheck=precheck.image_data(lambda p, shape, device: BiGANTask(p, shape, len(shape) == 3, device)))

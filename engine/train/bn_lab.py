@@ -368,5 +368,5 @@ JOB = Job("bn-lab", "BN lab: the landscape with and without BatchNorm", BNLabPar
     "linear layer; along the gradient, the loss band, gradient predictiveness, β-smoothness and λ_max, "
     "then an LR sweep to where each diverges.",
     metrics=("loss", *(f"{m}_{v}" for m in ("loss", "acc", *PROBED) for v in VARIANTS)),
-    datasets=("digits", "mnist"), pictures=("bands", "sweep"), summary_metric="loss",
+    datasets=("digits", "mnist"), pictures={"bands": "Loss landscape", "sweep": "Learning-rate sweep"}, summary_metric="loss",
     precheck=precheck.image_data(lambda p, shape, device: BNLabTask(p, shape, 10, device), images_for="BN lab"))

@@ -122,6 +122,7 @@ JOB = Job("capsule", "Capsule network vs CNN", CapsuleParams, run,
           "kexue.fm/archives/5112: a CNN trunk read by a shared-weight capsule layer (routing as clustering) "
           "or by global pooling; trained on single digits, tested on two different digits side by side.",
           metrics=("loss", "acc", "pair_top2", "pair_confident"), datasets=images.BUILTIN,
-          pictures=("image_grid", "bars"), summary_metric="pair_top2", restore=restore,
+          pictures={"image_grid": "Two-digit test pairs", "bars": "Scores of the first pair"},
+          summary_metric="pair_top2", restore=restore,
           precheck=precheck.image_data(lambda p, shape, device: CapsuleTask(p, shape, device),
                                        images_for="capsule network"))

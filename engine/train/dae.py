@@ -165,6 +165,7 @@ JOB = Job("dae", "Denoising autoencoder sampler", DAEParams, run,
     "kexue.fm/archives/7038: a denoiser gives the score (r(y) − y)/σ²; annealed Langevin "
     "dynamics samples with it.",
     metrics=("loss", "swd"), datasets=(*toy2d.TOYS, *images.BUILTIN),
-    pictures=("field", "image_grid", "image_pairs"), summary_metric="swd", restore=restore,
+    pictures={"field": "Denoising field", "image_grid": "Samples of annealed Langevin dynamics",
+              "image_pairs": "Noisy | denoised"}, summary_metric="swd", restore=restore,
     precheck=precheck.image_data(lambda p, shape, device: DAETask(
         p, shape, len(shape) == 3, device, np.zeros(1, np.float32), np.ones(1, np.float32))))

@@ -169,5 +169,5 @@ JOB = Job("gan", "GAN (standard, WGAN-GP, WGAN-div, GAN-QP)", GANParams, run,
     "One GAN trainer with the loss as a choice (kexue.fm/archives/6139, 6163), and the "
     "cascading-rejection critic (7105).",
     metrics=("critic_loss", "generator_loss", "swd"), datasets=(*toy2d.TOYS, *images.BUILTIN),
-    pictures=("scatter", "image_grid"), summary_metric="swd", restore=restore,
+    pictures={"scatter": "Real and generated points", "image_grid": "Generated samples"}, summary_metric="swd", restore=restore,
     precheck=precheck.image_data(lambda p, shape, device: GANTask(p, shape, len(shape) == 3, device)))

@@ -133,7 +133,7 @@ JOB = Job("infomax", "Deep INFOMAX", InfomaxParams, run,
     "kexue.fm/archives/6024, 6088: an encoder trained to maximise global and local mutual "
     "information (JS estimate) with a light prior term; nearest neighbours show its features.",
     metrics=("loss", "js_global", "js_local", "kl", "knn_acc", "knn_local"), datasets=images.BUILTIN,
-    pictures=("image_grid", "scatter"), summary_metric="knn_acc",
+    pictures={"image_grid": "Nearest neighbours", "scatter": "Features μ (validation)"}, summary_metric="knn_acc",
     precheck=precheck.image_data(lambda p, shape, device: InfomaxTask(p, shape, device), images_for="Deep INFOMAX"),
     features=lambda p, store, cfg, ctx: image_features(p, store, cfg, ctx, "Deep INFOMAX μ", restore,
                                                         lambda task, x: task.model.embed(x - 0.5)))

@@ -137,7 +137,8 @@ def run(p: VAEParams, ctx: JobContext) -> dict[str, Any]:
 JOB = Job("vae", "Variational autoencoder", VAEParams, run,
     "The VAE of kexue.fm/archives/5253: MLP or conv encoder, Gaussian latent, KL to N(0, I).",
     metrics=("loss", "recon", "kl"), datasets=images.BUILTIN,
-    pictures=("image_pairs", "scatter", "image_grid"), restore=restore,
+    pictures={"image_pairs": "Originals | reconstructions", "scatter": "Latent space (validation)",
+              "image_grid": "Decoded manifold"}, restore=restore,
     precheck=precheck.image_data(lambda p, shape, device: VAETask(p, shape, device, amp=False)),
     features=lambda p, store, cfg, ctx: image_features(p, store, cfg, ctx, "VAE μ", restore,
                                                         lambda task, x: task.model.encode(x)[0]))

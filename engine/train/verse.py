@@ -142,7 +142,8 @@ def run(p: VerseParams, ctx: JobContext) -> dict[str, Any]:
 JOB = Job("verse", "Couplet VAE (CNN + VAE poet)", VerseParams, run,
           "kexue.fm/archives/5332: gated CNN encoder and decoder around a 64-d Gaussian latent, trained on the "
           "five-character couplets of a poem collection; samples are new couplets.",
-          metrics=("loss", "recon", "kl", "acc"), pictures=("text",), summary_metric="acc", restore=restore,
+          metrics=("loss", "recon", "kl", "acc"), pictures={"text": "Couplets from fixed z's"}, summary_metric="acc",
+          restore=restore,
           precheck=precheck)
 
 

@@ -137,5 +137,5 @@ JOB = Job("vqvae", "VQ-VAE", VQVAEParams, run,
     "kexue.fm/archives/6760: a codebook of K vectors, straight-through gradients, codebook and "
     "commitment losses; samples use the codes' frequencies at each position.",
     metrics=("loss", "recon", "perplexity", "commit"), datasets=images.BUILTIN,
-    pictures=("image_pairs", "image_grid", "bars"), restore=restore,
+    pictures={"image_pairs": "Originals | reconstructions", "image_grid": "Code maps", "bars": "Code usage"}, restore=restore,
     precheck=precheck.image_data(lambda p, shape, device: VQVAETask(p, shape, device), images_for="VQ-VAE"))

@@ -127,8 +127,8 @@ class ModelsBench(Bench):
         self.curves = MetricsPanel()
         self.recon = ImagePanel("Originals | reconstructions", "reconstructions appear after the first epoch")
         self.latent = LabelScatter("Latent space (validation)")
-        self.manifold = ImagePanel("Decoded manifold", "a 2-D latent is decoded on a 15×15 grid")
-        self.bars = BarPanel("Code usage", "code usage appears after the first epoch")
+        self.manifold = ImagePanel("Decoded manifold", "pictures appear after the first epoch")
+        self.bars = BarPanel("Code usage", "the bars appear after the first epoch")
         self.field = FieldPanel("Denoising field", "the learned field and the sampler appear after an epoch")
         self.bands, self.sweep = BandsPanel(), SweepPanel()
         self.panels = {"image_pairs": self.recon, "scatter": self.latent, "image_grid": self.manifold,
@@ -187,8 +187,9 @@ class ModelsBench(Bench):
         self.curves.expect_metrics(self.job.metrics)
         self.driver.current_run = None
         self.compare.clear()
-        for panel in self.panels.values():
-            panel.clear()
+        for kind, panel in self.panels.items():
+            panel.default_title = self.job.pictures.get(kind, getattr(panel, "default_title", ""))
+            panel.clear()  # empty, under this experiment's title for it
         self._show_panels(set(self.job.pictures))
         self.picker.set_builtins(list(self.job.datasets))
         self.picker.set_source(self.form.hidden.get("data", self.picker.source()))  # the job's own default

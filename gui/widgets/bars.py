@@ -18,6 +18,7 @@ class BarPanel(QWidget):
     def __init__(self, title: str, hint: str = "", horizontal: bool = False, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.horizontal = horizontal
+        self.default_title = title
         self.plot = pg.PlotWidget(title=title, axisItems=tick_axes())
         self.plot.setMouseEnabled(**{"x" if horizontal else "y": False})  # the lengths' axis stays put
         self.category_axis = self.plot.getAxis("left" if horizontal else "bottom")
@@ -75,3 +76,4 @@ class BarPanel(QWidget):
             self.bars.setOpts(x=[], height=[])
         self.category_axis.setTicks(None)
         self.hint.set_empty(True)
+        self.plot.setTitle(self.default_title)

@@ -25,6 +25,7 @@ def arrow_segments(grid: np.ndarray, moves: np.ndarray, length: float) -> np.nda
 class FieldPanel(QWidget):
     def __init__(self, title: str, hint: str = "", parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.default_title = title
         self.plot = pg.PlotWidget(title=title)
         self.plot.setAspectLocked(True)
         self.plot.showGrid(x=True, y=True, alpha=0.15)
@@ -125,3 +126,4 @@ class FieldPanel(QWidget):
         self.play.setEnabled(False)
         self.where.setText("")
         self.hint.setVisible(True)
+        self.plot.setTitle(self.default_title)

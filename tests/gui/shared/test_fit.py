@@ -45,3 +45,14 @@ def test_every_models_experiment_fits_and_shows_only_its_own_panels(qtbot, windo
         assert shown <= set(job.pictures), f"{job.title}: panels of another experiment {shown - set(job.pictures)}"
         found += [f"{job.title}: {c}" for c in clipped(models)]
     assert not found, "\n".join(found)
+
+
+def test_empty_panels_carry_the_experiments_own_titles(qtbot, window):
+    [models] = [b for b in window.benches if b.title == "Models"]
+    for name, kind, title in (("vae", "image_grid", "Decoded manifold"), ("infomax", "image_grid", "Nearest neighbours"),
+                              ("vqvae", "bars", "Code usage"), ("capsule", "bars", "Scores of the first pair")):
+        models.experiment.setCurrentIndex(models.experiment.findData(name))
+        panel = models.panels[kind]
+        shown = panel.title.text if hasattr(panel, "title") and hasattr(panel.title, "text") else \
+            panel.plot.getPlotItem().titleLabel.text
+        assert shown == title, (name, kind)
