@@ -103,33 +103,21 @@ def runs(argv: Sequence[str]) -> int:
 
 def sample(argv: Sequence[str]) -> int:
     parser = argparse.ArgumentParser(prog="main.py sample",
-                                     description="Draw samples from a trained generative run: an array into a .npy "
-                                     "file, or, for a text model (verse), one line each into a .txt file.")
+                                     description="Draw samples from a trained generative run into a .npy array, a "
+                                     ".png grid of images, a .csv of points, or, for a text model (verse), a .txt file.")
     parser.add_argument("run_dir", type=Path, help="the run's folder")
     parser.add_argument("--n", type=int, default=64, help="how many samples (default: 64)")
-    parser.add_argument("--out", type=Path, required=True, help="the .npy (or, for text, .txt) file to write")
+    parser.add_argument("--out", type=Path, required=True, help="the file to write: .npy (any model), .png (a grid "
+                        "of images), .csv (2-D points), .txt (a text model's lines)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the noise (default: 0)")
     args = parser.parse_args(argv)
-    import numpy as np
-
-    from engine.io import atomic_open, check_target, write_text
-    from engine.train.sampling import sample_run
+    from engine.io import check_target
+    from engine.train.sampling import sample_run, write_samples
 
     try:
         check_target(args.out)
-        samples = sample_run(args.run_dir, args.n, args.seed)
-        if isinstance(samples, list):  # a text model's lines
-            out = args.out if args.out.suffix else args.out.with_suffix(".txt")
-            check_target(out)
-            write_text(out, "".join(line + "\n" for line in samples))
-            print(f"{len(samples)} lines → {out}")
-            return EXIT_OK
-        out = args.out if args.out.suffix else args.out.with_suffix(".npy")
-        check_target(out)
-        with atomic_open(out, "wb") as fh:
-            np.save(fh, samples)
+        print(write_samples(sample_run(args.run_dir, args.n, args.seed), args.out))
     except (UserError, OSError) as exc:
         error(str(exc))
         return EXIT_FAILED
-    print(f"{len(samples)} samples of shape {tuple(samples.shape[1:])} → {out}")
     return EXIT_OK

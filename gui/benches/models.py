@@ -28,9 +28,8 @@ from engine import params as prm
 from engine import registry
 from engine.data import images, mnist, toy2d
 from engine.data.tasks import DownloadParams, download_mnist
-from engine.io import atomic_open
 from engine.runs import read_metrics
-from engine.train.sampling import sample_run
+from engine.train.sampling import sample_run, write_samples
 from gui import process_runner
 from gui.benches.base import Bench
 from gui.widgets.bars import BarPanel
@@ -217,18 +216,10 @@ class ModelsBench(Bench):
         n, ok = QInputDialog.getInt(self, "Export samples", "How many samples?", 64, 1, 1_000_000)
         if not ok:
             return
-        path = ask_save_path(self, "Export samples", "samples", f"{run_dir.name}-samples.npy",
-                             "NumPy array (*.npy)")
-        if path is None:
-            return
-
-        def draw(ctx):
-            samples = sample_run(run_dir, n)
-            with atomic_open(path, "wb") as fh:
-                np.save(fh, samples)
-            return f"{len(samples)} samples of shape {tuple(samples.shape[1:])} saved to {path}"
-
-        self.submit(self.samples_runner, draw)
+        path = ask_save_path(self, "Export samples", "samples", f"{run_dir.name}-samples.png",
+                             "PNG grid of images (*.png);;NumPy array (*.npy);;CSV of 2-D points (*.csv)")
+        if path is not None:
+            self.submit(self.samples_runner, lambda ctx: "Saved " + write_samples(sample_run(run_dir, n), path))
 
     # -- data ------------------------------------------------------------------
     def preview_data(self, source: str) -> None:

@@ -42,3 +42,24 @@ def test_runs_without_a_generator_say_so(tmp_path):
         sample_run(tmp_path / "nothing-here", 5)
     with pytest.raises(UserError, match="at least one"):
         sample_run(out.run_dir, 0)
+
+
+def test_samples_are_written_by_suffix(tmp_path):
+    from PIL import Image
+
+    from engine.train.sampling import write_samples
+
+    tiles = np.zeros((5, 2, 3), np.float32)
+    tiles[4] = 1.0  # the last tile white
+    assert "5 samples" in write_samples(tiles, tmp_path / "g.png")
+    grid = np.asarray(Image.open(tmp_path / "g.png"))
+    assert grid.shape == (2 * 3 - 1, 3 * 4 - 1)  # 3 columns (⌈√5⌉), 2 rows, 1-pixel gaps
+    assert grid[3:5, 4:7].min() == 255 and grid[:2, :3].max() == 0  # row 1, column 1 is tile 4
+    points = np.array([[0.5, -1.0], [2.0, 3.0]])
+    write_samples(points, tmp_path / "p.csv")
+    assert (tmp_path / "p.csv").read_text().splitlines() == ["x1,x2", "5.000000000000000000e-01,-1.000000000000000000e+00",
+                                                             "2.000000000000000000e+00,3.000000000000000000e+00"]
+    write_samples(["春眠不觉晓，处处闻啼鸟"], tmp_path / "verse")
+    assert (tmp_path / "verse.txt").read_text(encoding="utf-8") == "春眠不觉晓，处处闻啼鸟\n"
+    with pytest.raises(UserError, match="npy or .csv"):
+        write_samples(points, tmp_path / "p.png")

@@ -174,8 +174,15 @@ def test_export_samples_from_the_run_list(qtbot, bench, tmp_path, monkeypatch):
     monkeypatch.setattr(QInputDialog, "getInt", lambda *a, **k: (7, True))
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
     qtbot.mouseClick(bench.runs.samples_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: "saved to" in bench.messages.message(), timeout=20000)
+    qtbot.waitUntil(lambda: "Saved 7 samples" in bench.messages.message(), timeout=20000)
     assert np.load(target).shape == (7, 8, 8)
+    grid = tmp_path / "draws.png"  # the same samples as one picture: 3 × 3 tiles of 8 × 8, 1 px apart
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(grid), ""))
+    qtbot.mouseClick(bench.runs.samples_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: str(grid) in bench.messages.message(), timeout=20000)
+    from PIL import Image
+
+    assert Image.open(grid).size == (26, 26)
 
 
 def test_form_values_survive_switching_experiment_and_restarting(qtbot, bench, tmp_path):
