@@ -8,19 +8,12 @@ import sys
 import threading
 import traceback
 
-import pyqtgraph as pg
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from engine import devices
+from gui import theme
 from gui.fonts import register_cjk_font
-
-
-def configure_pyqtgraph(app: QApplication) -> None:
-    """Plot colours from the palette; antialiasing stays off (pyqtgraph's default:
-    it multiplies the cost of long curves, and 1-px lines do not need it)."""
-    palette = app.palette()
-    pg.setConfigOptions(background=palette.base().color(), foreground=palette.text().color())
 
 
 def create_app(argv: list[str] | None = None) -> QApplication:
@@ -29,7 +22,7 @@ def create_app(argv: list[str] | None = None) -> QApplication:
     app.setApplicationName("Kexue Workbench")
     app.setOrganizationName("kexue")
     register_cjk_font()  # Chinese renders on machines without CJK fonts
-    configure_pyqtgraph(app)
+    theme.apply(app)  # plot colours from the palette; antialiasing stays off (costly on long curves)
     devices.warm_up()
     settle_memory()
     collect_in_gui_thread()

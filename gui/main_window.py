@@ -10,8 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QUrl
-from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QDesktopServices
 from PySide6.QtWidgets import (
+    QApplication,
     QFileDialog,
     QHBoxLayout,
     QLabel,
@@ -24,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from engine import devices
 from gui import benches as bench_registry
-from gui import settings
+from gui import settings, theme
 from gui.widgets.run_controls import RunControls
 from gui.widgets.task_bar import TaskBar
 
@@ -80,6 +81,16 @@ class MainWindow(QMainWindow):
         quit_action.triggered.connect(self.close)
         for a in (choose, reveal, quit_action):
             file_menu.addAction(a)
+        view_menu = self.menuBar().addMenu("&View")
+        themes = view_menu.addMenu("Theme")
+        group = QActionGroup(self)
+        for choice in theme.CHOICES:
+            action = themes.addAction({"system": "As the system", "light": "Light", "dark": "Dark"}[choice])
+            action.setCheckable(True)
+            action.setChecked(choice == theme.chosen())
+            action.setData(choice)
+            group.addAction(action)
+        group.triggered.connect(lambda a: self.set_theme(a.data()))
         run_menu = self.menuBar().addMenu("&Run")
         start = QAction("Start", self)
         start.setShortcut("Ctrl+Return")
@@ -100,6 +111,22 @@ class MainWindow(QMainWindow):
             self, "Kexue Workbench", "A lab bench for the experiments of the Scientific Spaces blog "
             "(kexue.fm).\nGPL-3.0-or-later."))
         help_menu.addAction(about)
+
+    def set_theme(self, choice: str) -> None:
+        """Remember the theme and apply it now: widgets and plot backgrounds and axes at once, the
+        rest of the plots' colours at the next start."""
+        import pyqtgraph as pg
+
+        theme.remember(choice)
+        theme.apply(QApplication.instance(), choice)
+        palette = QApplication.instance().palette()
+        for view in self.findChildren(pg.GraphicsView):
+            view.setBackground(palette.base().color())
+            for item in view.scene().items():
+                if isinstance(item, pg.AxisItem):
+                    item.setPen(palette.text().color())
+                    item.setTextPen(palette.text().color())
+        self.statusBar().showMessage("Theme changed; every plot colour follows it from the next start.", 8000)
 
     @property
     def bench(self):

@@ -21,9 +21,9 @@ def isolated_settings(tmp_path_factory, qapp):
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(folder))
     from engine.devices import warm_up
-    from gui.app import configure_pyqtgraph
+    from gui import theme
 
-    configure_pyqtgraph(qapp)
+    theme.apply(qapp, "light")
     warm_up()
     yield folder
 

@@ -72,3 +72,25 @@ def test_start_here_and_the_run_shortcuts(qtbot, tmp_path):
     qtbot.waitUntil(lambda: not clusters.cluster_runner.busy, timeout=30000)
     assert clusters.explored is None and "cancelled" in clusters.messages.message()
     w.close()
+
+
+def test_the_theme_is_chosen_remembered_and_applied(qtbot, window):
+    import pyqtgraph as pg
+    from PySide6.QtWidgets import QApplication
+
+    from gui import theme
+
+    app = QApplication.instance()
+    before = app.palette(), app.style().name(), dict(pg.CONFIG_OPTIONS)
+    try:
+        window.set_theme("dark")
+        assert theme.chosen() == "dark" and app.palette().window().color().lightness() < 80
+        view = window.findChildren(pg.GraphicsView)[0]
+        assert view.backgroundBrush().color().lightness() < 80  # the plots follow at once
+        assert pg.mkColor(pg.getConfigOption("background")).lightness() < 80  # and new ones
+        window.set_theme("light")
+        assert app.palette().window().color().lightness() > 180 and theme.chosen() == "light"
+    finally:
+        app.setStyle(before[1])
+        app.setPalette(before[0])
+        pg.setConfigOptions(**before[2])
