@@ -146,7 +146,7 @@ class RunList(QWidget):
         self.rerun_button = QPushButton("Run again")
         self.rerun_button.setToolTip("Put the selected run's settings in the form")
         self.samples_button = QPushButton("Export samples…")
-        self.samples_button.setToolTip("Draw samples from the selected run's generator or decoder into a .npy file")
+        self.samples_button.setToolTip("Draw samples from the selected run's generator or decoder: PNG grid, .npy or CSV")
         bar = QHBoxLayout()
         bar.addWidget(self.filter, 1)
         for b in (self.refresh_button, self.resume_button, self.rerun_button, self.samples_button):
