@@ -162,7 +162,7 @@ def workbench(p: VAEParams, n_train: int) -> float:
     bench.start()
     loop.exec()
     elapsed = time.perf_counter() - start
-    assert bench.runs.model.frame.iat[0, 1] == "completed"
+    assert bench.runs.model.frame["status"].iat[0] == "completed"
     bench.close()
     bench.deleteLater()
     return p.epochs * n_train / elapsed

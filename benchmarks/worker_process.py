@@ -142,8 +142,8 @@ def train(app, bench, p: VAEParams, worker: bool) -> Recorder:
     loop.exec()
     rec.end = time.perf_counter()
     bench.busy_changed.disconnect(ended)
-    if bench.runs.model.frame.iat[0, 1] != "completed":
-        raise SystemExit(f"the run ended {bench.runs.model.frame.iat[0, 1]}: {bench.messages.text.text()}")
+    if bench.runs.model.frame["status"].iat[0] != "completed":
+        raise SystemExit(f"the run ended {bench.runs.model.frame['status'].iat[0]}: {bench.messages.message()}")
     return rec
 
 

@@ -45,7 +45,8 @@ def resolve(preference: str = "auto") -> DeviceChoice:
 
 
 def cpu_label() -> str:
-    return f"CPU ({torch.get_num_threads()} threads)"
+    n = torch.get_num_threads()
+    return f"CPU ({n} thread{'' if n == 1 else 's'})"
 
 
 def describe_default() -> str:

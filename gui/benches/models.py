@@ -59,8 +59,8 @@ def describe(source: str) -> str:
 
 class ModelsBench(Bench):
     title = "Models"
-    start_here = ('digits is ready: pick an experiment and press Start (the VAE takes about 20 s on a CPU); '
-                  'select past runs below to overlay their curves and see their pictures.')
+    start_here = ('Pick an experiment and press Start: its built-in data needs nothing (the VAE on digits takes '
+                  'about 20 s on a CPU); select past runs below to overlay their curves and see their pictures.')
     busy_changed = Signal(bool)
 
     def __init__(self, workspace: Path, parent: QWidget | None = None) -> None:

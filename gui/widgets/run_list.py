@@ -139,6 +139,7 @@ class RunList(QWidget):
         self.filter = QLineEdit()
         self.filter.setPlaceholderText("Filter runs (any column)…")
         self.filter.setClearButtonEnabled(True)
+        self.filter.setMinimumWidth(110)
         self.filter.textChanged.connect(self.proxy.setFilterFixedString)
         self.refresh_button = QPushButton("Refresh")
         self.resume_button = QPushButton("Resume")
@@ -201,14 +202,14 @@ class RunList(QWidget):
         rows = []
         for info in runs:
             planned = info.params.get("epochs", "")
-            rows.append({"run": info.run_id, "status": info.status,
-                         metric: info.final.get(f"val/{self.metric_name}", float("nan")),
+            rows.append({"run": info.run_id, metric: info.final.get(f"val/{self.metric_name}", float("nan")),
+                         "status": info.status,
                          "epochs": f"{info.epochs_done}/{planned}" if planned != "" else str(info.epochs_done),
                          "model": info.params.get("arch") or info.params.get("loss") or info.job,
                          **{k: _shown(info.params.get(k)) for k in extra},
                          "tags": ", ".join(info.tags), "note": info.note,
                          "error": info.problem or info.error or ""})
-        columns = ["run", "status", metric, "epochs", "model", *extra, "tags", "note", "error"]
+        columns = ["run", metric, "status", "epochs", "model", *extra, "tags", "note", "error"]
         frame = pd.DataFrame(rows, columns=columns)
         if not frame["error"].astype(bool).any():
             frame = frame.drop(columns="error")

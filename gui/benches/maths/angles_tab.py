@@ -256,7 +256,7 @@ class AnglesTab(LazyTab):
         self.cos_pdf.setData(c, pdf)
         self.cos_normal.setData(c, angles.normal_cos_pdf(c, n))
         top = max(pic.cosine.density.max(), float(np.max(pdf[np.isfinite(pdf)], initial=0)))
-        self.cos.plot.setYRange(0, min(top, 3 * pic.cosine.density.max()) * 1.1, padding=0)
+        self.cos.plot.setYRange(0, min(top, 3 * pic.cosine.density.max()) * 1.6, padding=0)  # legend above the peak
         self.theta.set_title(f"Angle θ at n = {n:,} ({r.distribution}, {r.angles.size:,} pairs)")
         self.cos.set_title(f"cos θ at n = {n:,}")
         laplace = angles.variance_laplace(n)

@@ -28,7 +28,7 @@ def test_short_real_run_fills_curves_pictures_and_run_list(qtbot, bench):
     assert bench.recon.array is not None and bench.manifold.array is not None
     assert len(bench.latent.points) == 180 and len(bench.latent.classes) == 10
     assert bench.controls.bar.value() == 1000
-    assert bench.runs.model.rowCount() == 1 and bench.runs.model.frame.iat[0, 1] == "completed"
+    assert bench.runs.model.rowCount() == 1 and bench.runs.model.frame["status"].iat[0] == "completed"
     assert bench.controls.start.isEnabled() and not bench.controls.cancel.isEnabled()
 
 

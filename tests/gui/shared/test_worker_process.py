@@ -106,7 +106,7 @@ def test_a_worker_killed_mid_run_fails_its_run_and_the_next_start_trains(qtbot, 
     assert info.status == "failed" and info.error.startswith("the job process was killed")
     assert RunStore(folder).load_checkpoint("last")["step"] > 0
     bench.runs.refresh()
-    assert bench.runs.model.frame.iat[0, 1] == "failed"
+    assert bench.runs.model.frame["status"].iat[0] == "failed"
     assert bench.controls.start.isEnabled()
 
     bench.form.set_values({"epochs": 1})  # the pool started a fresh worker: Start trains again
