@@ -246,7 +246,9 @@ def main() -> None:
     print(f"  worker steady, uncontended clock : {runs(proc_free)}")
     if args.thread:
         print(f"  bench, job on a thread, steady   : {runs(thread)}")
-    print(f"  ratio worker steady / bare = {max(proc) / b:.3f}   (target ≥ 0.95)")
+    paired = float(np.median([w / r for w, r in zip(proc, bare)]))  # back-to-back runs: a shared machine's
+    print(f"  ratio worker steady / bare = {max(proc) / b:.3f} of the best runs, {paired:.3f} as the median of "
+          f"runs made back to back   (target ≥ 0.95)")  # quiet moments decide a best-of, not the code
     print(f"  ratio by the uncontended clock = {max(proc_free) / max(bare_free):.3f}")
     if args.thread:
         print(f"  ratio thread steady / bare = {max(thread) / b:.3f}")
