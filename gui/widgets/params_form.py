@@ -3,6 +3,7 @@ its help as the tooltip, its range and choices enforced by the editor."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -102,6 +103,7 @@ class ParamsForm(QWidget):
             w.setRange(max(-2**31, int(spec.minimum if spec.minimum is not None else -2**31)),  # a spin box
                        min(2**31 - 1, int(spec.maximum if spec.maximum is not None else 2**31 - 1)))  # is int32
             w.setValue(spec.default)
+            w.setSpecialValueText(zero_means(spec))
             w.valueChanged.connect(self.changed)
         elif spec.type is float and ((spec.minimum is not None and spec.minimum > 0 and spec.maximum is not None
                                       and spec.maximum / spec.minimum > 1e4)
@@ -115,6 +117,7 @@ class ParamsForm(QWidget):
             w.setRange(spec.minimum if spec.minimum is not None else -1e12,
                        spec.maximum if spec.maximum is not None else 1e12)
             w.setValue(spec.default)
+            w.setSpecialValueText(zero_means(spec))
             w.valueChanged.connect(self.changed)
         else:
             w = QLineEdit(str(spec.default))
@@ -161,3 +164,15 @@ class ParamsForm(QWidget):
                 w.setValue(value)
             else:
                 w.setText(f"{value:g}" if isinstance(value, float) else str(value))
+
+
+def zero_means(spec: prm.ParamSpec) -> str:
+    """What a spin box shows at 0 when the help gives 0 a meaning ("0: all" → "all", "0: the
+    method's default" → "auto"), so a 0 that means "the author's value" does not read as zero."""
+    if spec.minimum != 0:
+        return ""
+    found = re.search(r"\b0: ([^,;)]+)", spec.help)
+    if found is None:
+        return ""
+    said = found.group(1).strip()
+    return said if len(said) <= 10 and not said.startswith("the ") else "auto"

@@ -56,3 +56,24 @@ def test_empty_panels_carry_the_experiments_own_titles(qtbot, window):
         shown = panel.title.text if hasattr(panel, "title") and hasattr(panel.title, "text") else \
             panel.plot.getPlotItem().titleLabel.text
         assert shown == title, (name, kind)
+
+
+def test_a_zero_with_a_meaning_says_it(qtbot):
+    from dataclasses import dataclass
+
+    from engine.params import param
+    from gui.widgets.params_form import ParamsForm
+
+    @dataclass(frozen=True)
+    class P:
+        top: int = param(0, "keep the most frequent words (0: all)", minimum=0)
+        hidden: int = param(0, "width; 0: the author's (256)", minimum=0)
+        epochs: int = param(0, "passes (0 is refused)", minimum=0)
+        sigma: float = param(0.0, "largest σ (0: the largest distance)", minimum=0.0, maximum=10.0)
+
+    form = ParamsForm(P)
+    qtbot.addWidget(form)
+    shown = {name: form.editors[name].text() for name in ("top", "hidden", "epochs", "sigma")}
+    assert shown == {"top": "all", "hidden": "auto", "epochs": "0", "sigma": "auto"}
+    form.set_values({"top": 5})
+    assert form.editors["top"].text() == "5" and form.params().top == 5
