@@ -246,8 +246,10 @@ class CorpusBench(Bench):
         self.stats.setText(f"{stats.documents:,} documents, {stats.characters:,} characters, "
                            f"{stats.distinct:,} distinct; {tasks.read_notes(result.notes)}"
                            + (f"\nlabels: {labels}" if labels else ""))
-        self.preview.set_frame(pd.DataFrame({"document": [d.text[:80] for d in result.first],
-                                             "label": [d.label for d in result.first]}))
+        first = {"document": [d.text[:80] for d in result.first]}
+        if any(d.label for d in result.first):  # an unlabelled corpus: no empty column
+            first["label"] = [d.label for d in result.first]
+        self.preview.set_frame(pd.DataFrame(first))
         self.preview_view.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
 
     # -- count ---------------------------------------------------------------------------------------
