@@ -49,6 +49,11 @@ def cpu_label() -> str:
     return f"CPU ({n} thread{'' if n == 1 else 's'})"
 
 
+def memory_in_use(device: torch.device) -> int | None:
+    """Bytes of tensors held on ``device`` when it is a CUDA device (the status bar's figure), else None."""
+    return int(torch.cuda.memory_allocated(device)) if device.type == "cuda" else None
+
+
 def describe_default() -> str:
     """One line for the status bar: what 'auto' would use."""
     return resolve("auto").label

@@ -41,6 +41,7 @@ class Progress(Event):
     eta: float | None
     epoch: int | None = None
     text: str = ""
+    device_memory: int | None = None  # bytes the job holds on its accelerator (CUDA), when it trains on one
 
 
 @dataclass(frozen=True)

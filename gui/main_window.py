@@ -60,7 +60,11 @@ class MainWindow(QMainWindow):
         row.addWidget(self.stack, 1)
         self.setCentralWidget(central)
 
-        self.device_label = QLabel(f"Device: {devices.describe_default()}")
+        self.device_text = f"Device: {devices.describe_default()}"
+        self.device_label = QLabel(self.device_text)
+        for bench in self.benches:
+            for driver in bench.drivers:
+                driver.device_memory.connect(self._show_device_memory)
         self.device_label.setObjectName("deviceLabel")
         self.workspace_label = QLabel()
         self.statusBar().addPermanentWidget(self.workspace_label)
@@ -148,6 +152,11 @@ class MainWindow(QMainWindow):
         """An unexpected error (see gui.app): shown on the current bench's message bar."""
         bench = self.stack.currentWidget()
         bench.messages.error(f"Unexpected error: {summary}", details)
+
+    def _show_device_memory(self, used: int | None) -> None:
+        """The device, and while a job trains on a GPU the memory it holds there."""
+        self.device_label.setText(self.device_text if used is None else
+                                  f"{self.device_text} · {used / 2**30:.2f} GiB in use")
 
     def _show_workspace(self) -> None:
         self.workspace_label.setText(f"Workspace: {self.workspace}")

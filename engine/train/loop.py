@@ -34,6 +34,7 @@ from typing import Any, Callable, Iterable, Mapping
 import torch
 from torch import nn
 
+from engine import devices
 from engine import events as ev
 from engine.control import Cancelled
 from engine.data.images import Split
@@ -123,8 +124,8 @@ def _cpu_copy(state: Any) -> Any:
 class _Clock:
     """Progress events at most every 0.25 s, with an ETA that ignores paused time."""
 
-    def __init__(self, ctx: JobContext, total: int, first_step: int) -> None:
-        self.ctx, self.total, self.first = ctx, total, first_step
+    def __init__(self, ctx: JobContext, total: int, first_step: int, device: torch.device) -> None:
+        self.ctx, self.total, self.first, self.device = ctx, total, first_step, device
         self.t0 = time.monotonic()
         self.paused0 = ctx.control.paused_seconds
         self.last = 0.0
@@ -137,7 +138,8 @@ class _Clock:
         active = now - self.t0 - (self.ctx.control.paused_seconds - self.paused0)
         done = self.ctx.step - self.first
         eta = active / done * (self.total - self.ctx.step) if done > 0 else None
-        self.ctx.emit(ev.Progress(self.ctx.run_id, self.ctx.step, self.total, active, eta, epoch=epoch))
+        self.ctx.emit(ev.Progress(self.ctx.run_id, self.ctx.step, self.total, active, eta, epoch=epoch,
+                                  device_memory=devices.memory_in_use(self.device)))
 
 
 def _batched_eval(task: TrainTask, x: torch.Tensor, y: torch.Tensor, size: int) -> dict[str, float]:
@@ -222,7 +224,7 @@ def fit(task: TrainTask, data: Split, ctx: JobContext, device: torch.device, set
                              f"({', '.join(f'{k}={v}' for k, v in values.items())})")
         return values
 
-    clock = _Clock(ctx, total, ctx.step)
+    clock = _Clock(ctx, total, ctx.step, device)
     clock.tick(epoch, force=True)
     last_metrics, last_artifacts = 0.0, time.monotonic()  # pictures: after artifact_interval, at the end, on stop
     sums: dict[str, torch.Tensor] = {}

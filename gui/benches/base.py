@@ -73,6 +73,11 @@ class Bench(QWidget):
         return next((w for w in found if w.isVisible()), None)
 
     @property
+    def drivers(self) -> list[Any]:
+        """The bench's job drivers (the window shows their GPU memory)."""
+        return list(self._jobs)
+
+    @property
     def busy(self) -> bool:
         """True while a run writes to the workspace (closing asks first); tasks just get cancelled."""
         return any(j.busy for j in self._jobs)

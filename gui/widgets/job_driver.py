@@ -39,6 +39,7 @@ class JobDriver(QObject):
     finished = Signal(object)  # ev.Finished or ev.Failed: how the run ended
     ended = Signal()  # the job's thread is over (after every event was delivered)
     pictures_changed = Signal()  # another run's pictures are on screen: ``drawn`` says which kinds
+    device_memory = Signal(object)  # bytes the running job holds on its GPU; None when none (or it ended)
 
     def __init__(self, parent: QObject, controls: RunControls, curves: MetricsPanel, messages: MessageBar,
                  views: Mapping[str, Callable[[ev.Artifact], None]]) -> None:
@@ -59,6 +60,7 @@ class JobDriver(QObject):
         controls.drive(lambda: self.thread)
         b.started.connect(self._on_started)
         b.progress.connect(lambda e: controls.set_progress(e.step, e.total, e.eta, e.epoch, e.text))
+        b.progress.connect(lambda e: e.device_memory is not None and self.device_memory.emit(e.device_memory))
         b.metrics.connect(lambda batch: [curves.add_point(m.run_id, m.phase, m.step, dict(m.values), epoch=m.epoch)
                                          for m in batch])
         b.artifact.connect(self._on_artifact)
@@ -181,6 +183,7 @@ class JobDriver(QObject):
         self.curves.redraw()
         self.thread = None
         self.controls.set_ended(self.outcome or "ended")
+        self.device_memory.emit(None)
         self.ended.emit()
 
     def shutdown(self, wait_ms: int = 10000) -> None:

@@ -42,3 +42,13 @@ def test_run_on_missing_gpu_warns_and_completes(tmp_path, monkeypatch):
 def test_cuda_amp_run(tmp_path):
     out = execute(EXPERIMENTS["vae"], VAEParams(epochs=2, device="cuda", amp=True), tmp_path)
     assert out.status == "completed"
+
+
+def test_memory_in_use_is_read_for_cuda_devices_only(monkeypatch):
+    import torch
+
+    from engine import devices
+
+    monkeypatch.setattr(torch.cuda, "memory_allocated", lambda device=None: 123_456)
+    assert devices.memory_in_use(torch.device("cpu")) is None
+    assert devices.memory_in_use(torch.device("cuda", 0)) == 123_456

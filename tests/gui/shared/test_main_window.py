@@ -94,3 +94,17 @@ def test_the_theme_is_chosen_remembered_and_applied(qtbot, window):
         app.setStyle(before[1])
         app.setPalette(before[0])
         pg.setConfigOptions(**before[2])
+
+
+def test_the_status_bar_shows_a_gpu_jobs_memory(window):
+    from engine import events as ev
+
+    [models] = [b for b in window.benches if b.title == "Models"]
+    driver = models.driver
+    start = window.device_label.text()
+    driver.bridge.progress.emit(ev.Progress("r", 5, 10, 1.0, 1.0, epoch=0))  # a CPU job: no figure
+    assert window.device_label.text() == start
+    driver.bridge.progress.emit(ev.Progress("r", 6, 10, 1.0, 1.0, epoch=0, device_memory=3 * 2**29))
+    assert window.device_label.text() == f"{start} · 1.50 GiB in use"
+    driver.device_memory.emit(None)  # the job ended
+    assert window.device_label.text() == start
