@@ -48,7 +48,8 @@ from engine.train import precheck, setup
 from engine.train.loop import LoopSettings, TrainTask, fit
 from engine.train.params import TrainParams
 
-VARIANTS = ("plain", "bn_after", "bn_before")
+VARIANT_TITLES = {"plain": "no BN", "bn_after": "BN after linear", "bn_before": "BN before linear"}  # for legends
+VARIANTS = tuple(VARIANT_TITLES)
 ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid}
 PROBED = ("band_lo", "band_hi", "grad_lo", "grad_hi", "beta", "lambda_max")  # per variant, at each probe
 

@@ -21,11 +21,11 @@ from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
 
+from engine.train.bn_lab import VARIANT_TITLES
 from gui.widgets.colors import PALETTE, run_color
 from gui.widgets.plot_card import PlotCard
 
-# the lab's variants in the order of engine.train.bn_lab.VARIANTS, in words for legends
-LABELS = {"plain": "no BN", "bn_after": "BN after linear", "bn_before": "BN before linear"}
+LABELS = VARIANT_TITLES  # the lab's variants in its order, in words for legends
 
 
 def variant_color(name: str) -> str:
