@@ -20,50 +20,46 @@ import numpy as np
 from common import qt_app  # noqa: I001
 
 
+def painted(app, draw) -> float:
+    """Seconds of ``draw()`` and the event processing that lays out and paints its result."""
+    t0 = time.perf_counter()
+    draw()
+    app.processEvents()
+    return time.perf_counter() - t0
+
+
+def timed(app, widget, first, refresh) -> tuple[float, float]:
+    """(first draw, later refresh) on a fresh, shown ``widget``, which is closed afterwards."""
+    widget.resize(520, 420)
+    widget.show()
+    app.processEvents()
+    gc.collect()  # a collection the app's timer would start is nobody's drawing time
+    times = painted(app, first), painted(app, refresh)
+    widget.close()
+    widget.deleteLater()
+    app.processEvents()
+    return times
+
+
 def ours(app, pts: np.ndarray, labels: np.ndarray, later: np.ndarray) -> tuple[float, float]:
     from gui.widgets.scatter import LabelScatter
 
     w = LabelScatter("Latent space (validation)")
-    w.resize(520, 420)
-    w.show()
-    app.processEvents()
-    gc.collect()  # a collection the app's timer would start is nobody's drawing time
-    t0 = time.perf_counter()
-    w.set_points(pts, labels, ("z₁", "z₂"))
-    app.processEvents()
-    first = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    w.set_points(later, labels, ("z₁", "z₂"))
-    app.processEvents()
-    refresh = time.perf_counter() - t0
-    w.close()
-    w.deleteLater()
-    app.processEvents()
-    return first, refresh
+    return timed(app, w, lambda: w.set_points(pts, labels, ("z₁", "z₂")),
+                 lambda: w.set_points(later, labels, ("z₁", "z₂")))
 
 
 def bare(app, pts: np.ndarray, later: np.ndarray) -> tuple[float, float]:
     import pyqtgraph as pg
 
     w = pg.PlotWidget(title="Latent space (validation)")
-    w.resize(520, 420)
-    w.show()
-    app.processEvents()
-    gc.collect()
-    t0 = time.perf_counter()
     item = pg.ScatterPlotItem(size=5, pen=None, brush="#4e79a7")
-    w.addItem(item)
-    item.setData(pts[:, 0], pts[:, 1])
-    app.processEvents()
-    first = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    item.setData(later[:, 0], later[:, 1])
-    app.processEvents()
-    refresh = time.perf_counter() - t0
-    w.close()
-    w.deleteLater()
-    app.processEvents()
-    return first, refresh
+
+    def first() -> None:
+        w.addItem(item)
+        item.setData(pts[:, 0], pts[:, 1])
+
+    return timed(app, w, first, lambda: item.setData(later[:, 0], later[:, 1]))
 
 
 def main() -> None:
