@@ -122,3 +122,11 @@ def test_sample_refuses_a_folder_and_says_the_real_path(tmp_path):
 def test_json_output_is_one_object(tmp_path):
     out = cli("ellipses", "--json")
     assert out.returncode == 0 and isinstance(json.loads(out.stdout), dict)
+
+
+def test_a_reader_that_goes_away_is_no_traceback():
+    proc = subprocess.Popen([sys.executable, "main.py", "--help"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            cwd=ROOT)
+    proc.stdout.close()  # like `| head` exiting before the usage is written: the write meets a closed pipe
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 0 and "Traceback" not in err, err
