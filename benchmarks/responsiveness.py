@@ -9,30 +9,11 @@ from __future__ import annotations
 
 import argparse
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
 import torch
-from common import qt_app, synthetic_images  # noqa: I001
-
-
-def timer_gaps(app, seconds: float, during=None) -> np.ndarray:
-    """Gaps (ms) between ticks of a 10 ms QTimer over ``seconds``."""
-    from PySide6.QtCore import QEventLoop, QTimer
-
-    ticks: list[float] = []
-    timer = QTimer()
-    timer.setInterval(10)
-    timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
-    loop = QEventLoop()
-    QTimer.singleShot(int(seconds * 1000), loop.quit)
-    timer.start()
-    if during is not None:
-        during()
-    loop.exec()
-    timer.stop()
-    return np.diff(ticks) * 1000
+from common import qt_app, synthetic_images, timer_ticks  # noqa: I001
 
 
 def main() -> None:
@@ -55,8 +36,8 @@ def main() -> None:
     from gui.app import settle_memory
 
     settle_memory()  # as run_gui does once its window is built
-    idle = timer_gaps(app, 3.0)
-    busy = timer_gaps(app, args.seconds, during=bench.start)
+    idle = timer_ticks(app, 3.0)[0]
+    busy = timer_ticks(app, args.seconds, during=bench.start)[0]
     bench.driver.thread.control.cancel()
     while bench.busy:
         app.processEvents()

@@ -36,7 +36,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from common import qt_app, synthetic_images  # noqa: I001
+from common import qt_app, synthetic_images, timer_ticks  # noqa: I001
 from engine_overhead import bare_loop
 
 from engine import events as ev
@@ -44,27 +44,6 @@ from engine import params
 from engine.data import images
 from engine.train.vae import VAEParams
 from engine.worker import WorkerPool
-
-
-def timer_ticks(app, seconds: float, during=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Gaps (ms) between ticks of a 10 ms QTimer over ``seconds`` (as benchmarks/responsiveness.py),
-    with the GUI thread's CPU time (ms) inside each gap and when each gap began (s): a long gap with
-    little CPU in it is the system's scheduling, one full of CPU is the window's own work."""
-    from PySide6.QtCore import QEventLoop, QTimer
-
-    ticks: list[tuple[float, float]] = []
-    timer = QTimer()
-    timer.setInterval(10)
-    timer.timeout.connect(lambda: ticks.append((time.perf_counter(), time.thread_time())))
-    loop = QEventLoop()
-    QTimer.singleShot(int(seconds * 1000), loop.quit)
-    timer.start()
-    if during is not None:
-        during()
-    loop.exec()
-    timer.stop()
-    t = np.array(ticks)
-    return np.diff(t[:, 0]) * 1000, np.diff(t[:, 1]) * 1000, t[:-1, 0] - t[0, 0]
 
 
 def cold_start(threads: int) -> float:

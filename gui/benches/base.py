@@ -24,6 +24,7 @@ from gui.widgets.params_form import ParamsForm
 class Bench(QWidget):
     title = "Bench"
     start_here = ""  # one line: what a new user does first (Help ▸ Start here, the status bar)
+    primary: tuple[QWidget, ...] = ()  # the controls Start/Stop shortcuts press, when the bench names them
     settings_version = 1  # raise it when remembered values change meaning: older ones are dropped
 
     def __init__(self, workspace: Path, parent: QWidget | None = None) -> None:
@@ -68,8 +69,7 @@ class Bench(QWidget):
         from gui.widgets.run_controls import RunControls
         from gui.widgets.task_bar import TaskBar
 
-        named = getattr(self, "primary", ())
-        found = named or [w for w in self.findChildren(QWidget) if isinstance(w, (RunControls, TaskBar))]
+        found = self.primary or [w for w in self.findChildren(QWidget) if isinstance(w, (RunControls, TaskBar))]
         return next((w for w in found if w.isVisible()), None)
 
     @property

@@ -53,6 +53,7 @@ class JobDriver(QObject):
         self.shown: Path | None = None  # a past run whose saved pictures are on screen; None: the live run
         self._live: dict[tuple[str, str], ev.Artifact] = {}  # the live run's latest pictures
         self._saved: dict[tuple[str, str], list[int]] = {}
+        self._first: dict[tuple[str, str], dict[str, Any]] = {}  # a shown run's first picture of each kind
         self.steps = PictureSteps()
         self.steps.step_chosen.connect(self._show_step)
         self.steps.live.clicked.connect(lambda: self.show_run(None))
@@ -147,6 +148,7 @@ class JobDriver(QObject):
                 self._draw(a)
         else:
             self._saved = {key: steps for key, steps in saved_pictures(run_dir).items() if key[0] in self.views}
+            self._first = {}
             self.steps.set_steps(run_dir.name, sorted({s for steps in self._saved.values() for s in steps}))
         self.pictures_changed.emit()
 
@@ -158,9 +160,10 @@ class JobDriver(QObject):
         for (kind, name), steps in self._saved.items():
             at = max((s for s in steps if s <= step), default=steps[0])
             payload = read_picture(self.shown, kind, name, at)
-            first = read_picture(self.shown, kind, name, steps[0]) if payload is not None and at != steps[0] else None
-            if first is not None:  # the parts sent once, with the first picture
-                payload = {**first, **payload}
+            if payload is not None and at != steps[0]:  # the parts sent once came with the first picture
+                if (kind, name) not in self._first:
+                    self._first[(kind, name)] = read_picture(self.shown, kind, name, steps[0]) or {}
+                payload = {**self._first[(kind, name)], **payload}
             if payload is not None:
                 self._draw(ev.Artifact(self.shown.name, at, kind, name, payload))
         self.pictures_changed.emit()

@@ -170,9 +170,13 @@ class RunList(QWidget):
     def follow(self, driver: Any) -> None:
         """List the driver's run as soon as it starts and keep its row current while it trains
         (from the run's own events: no folder is read while it trains)."""
-        driver.started.connect(lambda e: (setattr(self, "running", e.run_id), self.refresh()))
+        driver.started.connect(lambda e: self._follow_run(e.run_id))
         driver.bridge.metrics.connect(self._live)
-        driver.ended.connect(lambda: (setattr(self, "running", None), self.refresh()))
+        driver.ended.connect(lambda: self._follow_run(None))
+
+    def _follow_run(self, run_id: str | None) -> None:
+        self.running = run_id
+        self.refresh()
 
     def _live(self, batch: list) -> None:
         """The running run's row: its epochs done and validation metric as its events report them."""

@@ -29,16 +29,30 @@ def isolated_settings(tmp_path_factory, qapp):
 
 
 @pytest.fixture
-def bench(qtbot, tmp_path):
+def shown_bench(qtbot, tmp_path):
+    """``make(BenchClass, size)``: the bench in a fresh workspace, shown; shut down after the test."""
+    made = []
+
+    def make(cls, size=(1400, 880)):
+        b = cls(tmp_path / "ws")
+        qtbot.addWidget(b)
+        b.resize(*size)
+        b.show()
+        made.append(b)
+        return b
+
+    yield make
+    for b in made:
+        b.shutdown()
+
+
+@pytest.fixture
+def bench(qtbot, shown_bench):
     from gui.benches.models import ModelsBench
 
-    b = ModelsBench(tmp_path / "ws")
-    qtbot.addWidget(b)
-    b.resize(1300, 800)
-    b.show()
+    b = shown_bench(ModelsBench, (1300, 800))
     qtbot.waitUntil(lambda: b.data_ok, timeout=20000)
-    yield b
-    b.shutdown()
+    return b
 
 
 @pytest.fixture(autouse=True)

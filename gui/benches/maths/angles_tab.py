@@ -116,7 +116,7 @@ def sweep(samples: int, limited: bool, distribution: str, seed: int, ctx: TaskCo
 
 class AnglesTab(LazyTab):
     def __init__(self, bench: Bench, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(self.start, parent)
         self.bench = bench
         self.picture: AnglePicture | None = None
         self.swept: dict | None = None

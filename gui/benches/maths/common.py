@@ -4,6 +4,8 @@ of plots."""
 
 from __future__ import annotations
 
+from typing import Callable
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
@@ -19,20 +21,18 @@ _BRUSHES: dict[tuple[int, int, int, int], QBrush] = {}
 class LazyTab(QWidget):
     """A tab that computes its first picture when it is first shown: the window builds every bench
     at start-up, and tabs computing unseen would slow the one in front.  Requests made before
-    (a remembered form restoring its values) wait for ``start``."""
+    (a remembered form restoring its values) wait for ``first``, the tab's own start."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, first: Callable[[], None], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.started = False
+        self._first = first
 
     def showEvent(self, event) -> None:  # noqa: N802 - Qt API
         super().showEvent(event)
         if not self.started:
             self.started = True
-            self.start()
-
-    def start(self) -> None:
-        raise NotImplementedError
+            self._first()
 
 
 def palette_rgb(k: int) -> np.ndarray:

@@ -80,7 +80,7 @@ def component_densities(x: np.ndarray, mix: em.Mixture) -> np.ndarray:
 
 class EMTab(LazyTab):
     def __init__(self, bench: Bench, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(self.start, parent)
         self.bench = bench
         self.data: Dataset | None = None
         self.frame: pd.DataFrame | None = None  # an opened table

@@ -55,7 +55,7 @@ def synthetic_table(n: int, noise: float, seed: int) -> pd.DataFrame:
 
 class HSICTab(LazyTab):
     def __init__(self, bench: Bench, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(self.start, parent)
         self.bench = bench
         self.frame = pd.DataFrame()
         self.source = SYNTHETIC

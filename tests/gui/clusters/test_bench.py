@@ -17,16 +17,12 @@ from gui.benches.clusters.point_cloud import argb
 
 
 @pytest.fixture
-def cb(qtbot, tmp_path):
+def cb(shown_bench):
     from gui.benches.clusters import ClustersBench
 
-    b = ClustersBench(tmp_path / "ws")
-    qtbot.addWidget(b)
-    b.resize(1400, 880)
-    b.show()
+    b = shown_bench(ClustersBench)
     b.map_method.setCurrentText("pca")  # UMAP's numba start-up takes a minute here; it has its own test
-    yield b
-    b.shutdown()
+    return b
 
 
 def finish(qtbot, runner, timeout=120000):

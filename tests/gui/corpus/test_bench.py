@@ -6,15 +6,10 @@ import pytest
 
 
 @pytest.fixture
-def cbench(qtbot, tmp_path):
+def cbench(shown_bench):
     from gui.benches.corpus import CorpusBench
 
-    b = CorpusBench(tmp_path / "ws")
-    qtbot.addWidget(b)
-    b.resize(1400, 850)
-    b.show()
-    yield b
-    b.shutdown()
+    return shown_bench(CorpusBench, (1400, 850))
 
 
 @pytest.fixture

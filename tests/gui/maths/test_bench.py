@@ -20,18 +20,14 @@ WAIT = 60000
 
 
 @pytest.fixture
-def maths(qtbot, tmp_path):
-    b = MathsBench(tmp_path / "ws")
-    qtbot.addWidget(b)
-    b.resize(1400, 880)
-    b.show()
+def maths(qtbot, shown_bench):
+    b = shown_bench(MathsBench)
     for i in range(b.tabs.count()):  # a tab computes its first picture when first shown
         b.tabs.setCurrentIndex(i)
     b.tabs.setCurrentIndex(0)
     qtbot.waitUntil(lambda: b.angles.picture is not None and b.hsic.result is not None
                     and b.hsic.matrix is not None and b.em.state is not None, timeout=WAIT)
-    yield b
-    b.shutdown()
+    return b
 
 
 def centres_and_density(curve):

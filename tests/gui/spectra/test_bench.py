@@ -8,15 +8,10 @@ from engine.spectra import synthetic
 
 
 @pytest.fixture
-def sbench(qtbot, tmp_path):
+def sbench(shown_bench):
     from gui.benches.spectra import SpectraBench
 
-    b = SpectraBench(tmp_path / "ws")
-    qtbot.addWidget(b)
-    b.resize(1400, 850)
-    b.show()
-    yield b
-    b.shutdown()
+    return shown_bench(SpectraBench, (1400, 850))
 
 
 def load(qtbot, b, source=None, **values):
@@ -57,12 +52,18 @@ def test_crosshair_reads_wavelength_and_flux(qtbot, sbench):
     assert "λ =" in sbench.raw.readout.text() and "flux =" in sbench.raw.readout.text()
 
 
-def test_folder_with_bad_files_loads_the_rest_and_reports(qtbot, sbench, tmp_path):
-    folder = tmp_path / "mixed"
+def spectra_folder(root, n: int, bad: str):
+    """A folder of ``n`` synthetic spectra as .npz files and one broken FITS file named ``bad``."""
+    folder = root / "mixed"
     folder.mkdir()
-    for s in synthetic.generate(synthetic.SyntheticSpec(n=3)):
+    for s in synthetic.generate(synthetic.SyntheticSpec(n=n)):
         np.savez(folder / f"{s.id}.npz", wavelength=s.wavelength, flux=s.flux, label=s.label)
-    (folder / "broken.fits").write_bytes(b"SIMPLE  = nonsense")
+    (folder / bad).write_bytes(b"SIMPLE  = nonsense")
+    return folder
+
+
+def test_folder_with_bad_files_loads_the_rest_and_reports(qtbot, sbench, tmp_path):
+    folder = spectra_folder(tmp_path, 3, "broken.fits")
     load(qtbot, sbench, folder)
     assert sbench.model.rowCount() == 3
     assert sbench.report_button.isVisible() and sbench.messages.level == "warning"
@@ -259,11 +260,7 @@ def test_confusion_and_f1_are_whole_at_the_default_window_size(qtbot, sbench):
 
 
 def test_each_skipped_file_is_named_once(qtbot, sbench, tmp_path):
-    folder = tmp_path / "mixed"
-    folder.mkdir()
-    for s in synthetic.generate(synthetic.SyntheticSpec(n=2)):
-        np.savez(folder / f"{s.id}.npz", wavelength=s.wavelength, flux=s.flux, label=s.label)
-    (folder / "spec_bad.fits").write_bytes(b"SIMPLE  = nonsense")
+    folder = spectra_folder(tmp_path, 2, "spec_bad.fits")
     (folder / "empty.csv").write_text("")
     load(qtbot, sbench, folder)
     report = sbench.skipped_report().splitlines()
