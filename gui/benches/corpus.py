@@ -32,7 +32,7 @@ from engine import params as prm
 from engine.corpus import discovery, evaluate, min_entropy, readers, tasks
 from engine.errors import UserError
 from gui.benches.base import Bench
-from gui.widgets.axes import tick_axes
+from gui.widgets.axes import EmptyHint, tick_axes
 from gui.widgets.export import ExportButton
 from gui.widgets.layout import side_by_side_panes
 from gui.widgets.params_form import ParamsForm
@@ -122,6 +122,8 @@ class CorpusBench(Bench):
         self.zipf.setLabel("bottom", "rank")
         self.zipf.setLabel("left", "frequency")
         self.zipf_curve = self.zipf.plot(pen=pg.mkPen("#4e79a7", width=1.5))
+        self.zipf_hint = EmptyHint(self.zipf.getViewBox(), "press Count: frequency against rank, both on log axes",
+                                   (self.zipf.getAxis("left"), self.zipf.getAxis("bottom")))
         self.count_note = QLabel("")
         freq_tab = QWidget()
         fl = QVBoxLayout(freq_tab)
@@ -228,6 +230,7 @@ class CorpusBench(Bench):
         self.preview.set_frame(pd.DataFrame())
         self.freq.set_frame(pd.DataFrame())
         self.zipf_curve.setData([], [])
+        self.zipf_hint.set_empty(True)
         self.count_note.setText("")
         self.words.set_frame(pd.DataFrame())
         self.words_note.setText("")
@@ -274,6 +277,7 @@ class CorpusBench(Bench):
         self.freq_view.sortByColumn(1, Qt.SortOrder.DescendingOrder)
         counts = frame["count"].to_numpy(float)
         self.zipf_curve.setData(np.arange(1, len(counts) + 1, dtype=float), counts)
+        self.zipf_hint.set_empty(len(counts) == 0)
         self.count_note.setText(tasks.COUNT.summary(result))
 
     # -- discover --------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSlider, QVBoxLayout, QWidget
 
+from gui.widgets.axes import EmptyHint, tick_axes
 from gui.widgets.export import ExportButton
 
 FRAME_MS = 120
@@ -26,7 +27,7 @@ class FieldPanel(QWidget):
     def __init__(self, title: str, hint: str = "", parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.default_title = title
-        self.plot = pg.PlotWidget(title=title)
+        self.plot = pg.PlotWidget(title=title, axisItems=tick_axes())
         self.plot.setAspectLocked(True)
         self.plot.showGrid(x=True, y=True, alpha=0.15)
         self.real = pg.ScatterPlotItem(size=3, pen=None, brush=pg.mkBrush(150, 150, 150, 110))
@@ -35,8 +36,7 @@ class FieldPanel(QWidget):
         self.samples = pg.ScatterPlotItem(size=5, pen=None, brush="#DD8452")
         for item in (self.real, self.arrows, self.tips, self.samples):
             self.plot.addItem(item)
-        self.hint = pg.TextItem(hint, color="#888", anchor=(0.5, 0.5))
-        self.plot.addItem(self.hint)
+        self.hint = EmptyHint(self.plot.getViewBox(), hint, (self.plot.getAxis("left"), self.plot.getAxis("bottom")))
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setEnabled(False)
         self.play = QPushButton("Play")
@@ -68,7 +68,7 @@ class FieldPanel(QWidget):
         if title:
             self.plot.setTitle(title)
         self.real.setData(*np.asarray(payload["real"]).T)
-        self.hint.setVisible(False)
+        self.hint.set_empty(False)
         frames = len(payload["frames"])
         self.slider.blockSignals(True)
         self.slider.setRange(0, frames - 1)
@@ -125,5 +125,5 @@ class FieldPanel(QWidget):
         self.slider.setEnabled(False)
         self.play.setEnabled(False)
         self.where.setText("")
-        self.hint.setVisible(True)
+        self.hint.set_empty(True)
         self.plot.setTitle(self.default_title)

@@ -81,6 +81,7 @@ class JobDriver(QObject):
         self.outcome = ""
         self._live.clear()
         self.show_run(None)
+        self.drawn = set()  # the new run has drawn nothing yet (the last one's kinds would keep its panels)
         self.bridge.expect_new_run()
         self.thread = job_runner(job, params, workspace, self.bridge.sink, resume_dir, in_process)
         self.thread.crashed.connect(self.messages.error)

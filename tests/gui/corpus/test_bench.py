@@ -31,9 +31,11 @@ def test_open_count_discover_refilter_and_segment(qtbot, cbench, corpus):
     finish(qtbot, cbench.open_task)
     assert "1,500 documents" in cbench.stats.text() and "gb18030" in cbench.stats.text()
     assert cbench.preview.rowCount() == 20
+    assert cbench.zipf_hint.empty  # no 1–10 axes before anything is counted
     cbench.count_form.set_values({"workers": 1, "tokenizer": "chars"})
     cbench.count()
     finish(qtbot, cbench.count_task)
+    assert not cbench.zipf_hint.empty
     assert cbench.freq.frame["count"].sum() == sum(len(line) for line in corpus.read_text(encoding="gb18030").split())
     assert len(cbench.zipf_curve.getData()[0]) == len(cbench.freq.frame)
     cbench.discover_form.set_values({"min_count": 20, "thresholds": "0,1,2,3"})

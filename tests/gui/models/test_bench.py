@@ -219,3 +219,16 @@ def test_download_can_be_cancelled_from_the_button(qtbot, bench, tmp_path, monke
     qtbot.waitUntil(lambda: not bench.download_runner.busy, timeout=20000)
     assert bench.download.text() == "Download MNIST" and bench.messages.level != "error"
     assert list((tmp_path / "cache").iterdir()) == []
+
+
+def test_a_second_experiment_keeps_none_of_the_first_ones_panels(qtbot, bench):
+    bench.form.set_values({"epochs": 1})
+    bench.start()
+    wait_idle(qtbot, bench)
+    assert not bench.recon.isHidden()  # the VAE drew its reconstructions
+    bench.experiment.setCurrentIndex(bench.experiment.findData("gan"))
+    bench.form.set_values({"epochs": 1, "points": 500})
+    bench.start()
+    wait_idle(qtbot, bench)
+    shown = {kind for kind, panel in bench.panels.items() if not panel.isHidden()}
+    assert shown == {"scatter"}  # a GAN on points draws its scatter only; the VAE's panels stay hidden
