@@ -186,6 +186,8 @@ class ModelsBench(Bench):
         self.curves.expect_metrics(self.job.metrics)
         self.driver.current_run = None
         self.compare.clear()
+        if self.messages.level == "info" and not self.busy:
+            self.messages.clear()  # "Run completed (…gan…)" does not belong to the next experiment
         for kind, panel in self.panels.items():
             panel.default_title = self.job.pictures.get(kind, getattr(panel, "default_title", ""))
             panel.clear()  # empty, under this experiment's title for it

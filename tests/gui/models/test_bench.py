@@ -232,3 +232,12 @@ def test_a_second_experiment_keeps_none_of_the_first_ones_panels(qtbot, bench):
     wait_idle(qtbot, bench)
     shown = {kind for kind, panel in bench.panels.items() if not panel.isHidden()}
     assert shown == {"scatter"}  # a GAN on points draws its scatter only; the VAE's panels stay hidden
+
+
+def test_switching_experiment_drops_the_last_runs_news(qtbot, bench):
+    bench.form.set_values({"epochs": 1})
+    bench.start()
+    wait_idle(qtbot, bench)
+    assert "Run completed" in bench.messages.message()
+    bench.experiment.setCurrentIndex(bench.experiment.findData("gan"))
+    assert bench.messages.level == ""
