@@ -72,7 +72,7 @@ def test_cancel_counting_ends_cleanly(qtbot, cbench, tmp_path, workers):
     import multiprocessing
 
     path = tmp_path / "big.txt"
-    path.write_text("\n".join("北京大学的学生在图书馆里学习" * 8 for _ in range(60000)), encoding="utf-8")
+    path.write_text("\n".join("北京大学的学生在图书馆里学习" * 8 for _ in range(150000)), encoding="utf-8")
     cbench.picker.set_source(str(path))
     cbench.count_form.set_values({"workers": workers, "tokenizer": "ngrams", "n": 4})
     cbench.count()
@@ -86,7 +86,7 @@ def test_cancel_counting_ends_cleanly(qtbot, cbench, tmp_path, workers):
 
 def test_cancel_discovery_and_reading(qtbot, cbench, tmp_path):
     path = tmp_path / "big.txt"
-    path.write_text("\n".join("北京大学的学生在图书馆里学习" * 8 for _ in range(60000)), encoding="utf-8")
+    path.write_text("\n".join("北京大学的学生在图书馆里学习" * 8 for _ in range(150000)), encoding="utf-8")
     cbench.picker.set_source(str(path))
     for task, start in ((cbench.discover_task, cbench.discover), (cbench.open_task, cbench.open),
                         (cbench.build_task, cbench.build_lexicon)):
