@@ -4,6 +4,7 @@ nothing a user reads is cut off, and no panel shows another experiment's picture
 import pytest
 
 from gui.main_window import MainWindow
+from gui.runner import TaskRunner
 from tests.gui.shared.fit import clipped, every_tab
 
 
@@ -18,7 +19,10 @@ def window(qtbot, tmp_path):
     w.close()
 
 
-def settle(qtbot):
+def settle(qtbot, window):
+    """Let the work a view starts on its first show end, and the layout take in what it wrote."""
+    runners = window.findChildren(TaskRunner)
+    qtbot.waitUntil(lambda: not any(r.busy for r in runners), timeout=30000)
     qtbot.wait(30)
 
 
@@ -28,7 +32,7 @@ def test_nothing_is_cut_off_on_any_bench_or_tab(qtbot, window):
     for row, bench in enumerate(window.benches):
         window.nav.setCurrentRow(row)
         for tab in every_tab(bench):
-            settle(qtbot)
+            settle(qtbot, window)
             found += [f"{bench.title} / {tab or 'first view'}: {c}" for c in clipped(bench)]
     assert not found, "\n".join(found)
 
@@ -39,7 +43,7 @@ def test_every_models_experiment_fits_and_shows_only_its_own_panels(qtbot, windo
     found = []
     for i in range(models.experiment.count()):
         models.experiment.setCurrentIndex(i)
-        settle(qtbot)
+        settle(qtbot, window)
         job = models.job
         shown = {kind for kind, panel in models.panels.items() if panel.isVisible()}
         assert shown <= set(job.pictures), f"{job.title}: panels of another experiment {shown - set(job.pictures)}"
