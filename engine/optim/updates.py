@@ -2,7 +2,8 @@
 decoupled weight decay, layer adaptation (LAMB's trust ratio) and lazy rows.
 
 Written by hand: PyTorch has AdamW's decay for Adam only and neither LAMB nor
-lazy optimisation for dense gradients.  All three work on any inner
+lazy optimisation for dense gradients; their CPU loops are in
+:mod:`engine.optim.kernels`.  All three work on any inner
 optimizer and act on the parameters chosen by name patterns.
 """
 
@@ -57,33 +58,52 @@ class LayerAdaptation(_Chosen):
     """Rescale each parameter's update Δ so that ‖Δ‖ = γ‖θ‖ (ratio ‖θ‖/‖Δ/γ‖,
     1 when either norm is 0), as bert4keras's ``extend_with_layer_adaptation``;
     over Adam this is LAMB (arXiv 1904.00962).  γ is clipped below at 1e-7 as
-    bert4keras does.  The old weights go to a buffer kept across steps, which
-    then holds θ_old − θ_new; the norms come to the host in one transfer."""
+    bert4keras does.
+
+    The old weights live in a buffer kept across steps.  On the CPU the fused
+    loops of :mod:`engine.optim.kernels` leave the placed weights in it too,
+    so the next step copies only a tensor changed since (PyTorch's version
+    counter and the storage tell; a change made through ``.data`` bypasses
+    both, so code that edits weights that way between steps must not use this
+    wrapper).  Elsewhere the buffer is refilled every step and the rest is
+    eager multi-tensor ops, the norms coming to the host in one transfer."""
 
     def __init__(self, inner: Any, names: Names | None = None, exclude: Sequence[str] = ()) -> None:
         super().__init__(inner, names, None, exclude)
+        from engine.optim import kernels  # numba: imported only by the runs that ask for this wrapper
+
+        self._kernels = kernels
         self._old: dict[torch.Tensor, torch.Tensor] = {}
+        self._placed: dict[torch.Tensor, tuple[int, int]] = {}  # (version, storage) the buffer matches
 
     def _step(self) -> None:
         groups = [(g, self._live(g)) for g in self.param_groups]
         for _, live in groups:
-            for p in live:
-                if p not in self._old:
+            stale = [p for p in live if self._placed.get(p) != (p._version, p.data_ptr())]
+            for p in stale:
+                if p not in self._old or self._old[p].shape != p.shape:
                     self._old[p] = torch.empty_like(p)
-            if live:
-                torch._foreach_copy_([self._old[p] for p in live], live)
+            if stale:
+                torch._foreach_copy_([self._old[p] for p in stale], stale)
         self._inner_step()
         for g, live in groups:
-            if not live:
-                continue
-            back = [self._old[p] for p in live]
-            x_norm = torch._foreach_norm(back)
-            torch._foreach_sub_(back, live)  # θ_old − θ_new = −Δ
-            norms = torch.stack([*x_norm, *torch._foreach_norm(back)]).tolist()  # one transfer
             lr = max(float(g["lr"]), 1e-7)
-            ratios = [x * lr / d if x > 0 and d > 0 else 1.0 for x, d in zip(norms, norms[len(live):])]
-            one = torch.ones((), dtype=live[0].dtype, device=live[0].device)
-            torch._foreach_addcmul_(live, back, [one] * len(live), [1.0 - r for r in ratios])  # θ_old + ratio·Δ
+            for p in live:
+                if self._kernels.fusable(p):
+                    self._kernels.trust_update(p, self._old[p], lr)  # through numpy: the version stays
+                    self._placed[p] = (p._version, p.data_ptr())
+            self._eager([p for p in live if not self._kernels.fusable(p)], lr)
+
+    def _eager(self, live: list[torch.Tensor], lr: float) -> None:
+        if not live:
+            return
+        back = [self._old[p] for p in live]
+        x_norm = torch._foreach_norm(back)
+        torch._foreach_sub_(back, live)  # θ_old − θ_new = −Δ
+        norms = torch.stack([*x_norm, *torch._foreach_norm(back)]).tolist()  # one transfer
+        ratios = [x * lr / d if x > 0 and d > 0 else 1.0 for x, d in zip(norms, norms[len(live):])]
+        one = torch.ones((), dtype=live[0].dtype, device=live[0].device)
+        torch._foreach_addcmul_(live, back, [one] * len(live), [1.0 - r for r in ratios])  # θ_old + ratio·Δ
 
 
 class Lazy(_Chosen):
@@ -91,21 +111,31 @@ class Lazy(_Chosen):
     values — "the token was not in the batch".  As the author's version, the
     inner optimizer still updates its moments for every row; only the
     weights of absent rows are held (copied out before the step and back
-    after, so the cost follows the absent rows).  Dense gradients only."""
+    after, so the cost follows the absent rows).  Dense gradients only.  On
+    the CPU the row test stops at a row's first non-zero entry
+    (:func:`engine.optim.kernels.zero_rows`)."""
 
     def __init__(self, inner: Any, names: Names | None = None, include: Sequence[str] = ("embed",)) -> None:
         super().__init__(inner, names, include, ())
+        from engine.optim import kernels  # numba: imported only by the runs that ask for this wrapper
+
+        self._kernels = kernels
 
     def _step(self) -> None:
         held = []
         for g in self.param_groups:
             for p in self._live(g):
-                rows = p.grad.reshape(len(p.grad), -1) if p.dim() else p.grad.reshape(1, 1)
-                # amax and amin: two fast reductions (a row-wise ∞-norm or aminmax is ten times slower on CPU)
-                absent = torch.nonzero((rows.amax(1) == 0) & (rows.amin(1) == 0)).squeeze(1)
+                absent = self._kernels.zero_rows(p.grad) if self._kernels.fusable(p.grad) else _zero_rows(p.grad)
                 if len(absent):
-                    flat = p.view(len(rows), -1)
+                    flat = p.view(len(p) if p.dim() else 1, -1)
                     held.append((flat, absent, flat.index_select(0, absent)))
         self._inner_step()
         for flat, absent, old in held:
             flat.index_copy_(0, absent, old)
+
+
+def _zero_rows(grad: torch.Tensor) -> torch.Tensor:
+    """The all-zero rows of ``grad`` by two reductions (amax and amin: a row-wise ∞-norm or
+    aminmax is ten times slower on the CPU), for the tensors the fused loop does not take."""
+    rows = grad.reshape(len(grad), -1) if grad.dim() else grad.reshape(1, 1)
+    return torch.nonzero((rows.amax(1) == 0) & (rows.amin(1) == 0)).squeeze(1)

@@ -1,7 +1,10 @@
 """Decoupled weight decay, layer adaptation and lazy rows (SEEDS.md §14.2, §14.5)."""
 
+import numpy as np
+import pytest
 import torch
 
+from engine.optim import kernels
 from engine.optim.updates import LayerAdaptation, Lazy, WeightDecay
 
 
@@ -91,3 +94,85 @@ def test_lazy_rows_without_gradient_stay_and_moments_still_move():
             torch.testing.assert_close(state["exp_avg"][absent], 0.9 * moments["exp_avg"][absent])
             torch.testing.assert_close(state["exp_avg_sq"][absent], 0.999 * moments["exp_avg_sq"][absent])
             assert not torch.equal(ref.weight.detach()[absent], before[absent])  # without Lazy they would move
+
+
+def weight(contiguous: bool, seed=0):
+    """A 4×3 weight: contiguous (the fused CPU loop takes it) or a transposed view (the eager ops do)."""
+    torch.manual_seed(seed)
+    data = torch.randn(4, 3) if contiguous else torch.randn(3, 4).t()
+    return torch.nn.Parameter(data)
+
+
+@pytest.mark.parametrize("contiguous", [True, False], ids=["fused", "eager"])
+def test_layer_adaptation_over_sgd_is_the_normalised_gradient_step(contiguous):
+    # SGD proposes Δ = −γg, so the trust ratio gives θ − γ‖θ‖ g/‖g‖ (a closed form, step after step)
+    w = weight(contiguous)
+    opt = LayerAdaptation(torch.optim.SGD([w], lr=0.05))
+    assert kernels.fusable(w) is contiguous
+    g = torch.Generator().manual_seed(3)
+    for _ in range(4):
+        before = w.detach().clone()
+        w.grad = torch.randn(4, 3, generator=g)
+        opt.step()
+        expected = before - 0.05 * before.norm() * w.grad / w.grad.norm()
+        torch.testing.assert_close(w.detach(), expected, rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize("change", ["in place", "load_state_dict", "new tensor"])
+def test_layer_adaptation_sees_weights_changed_between_steps(change):
+    layer = torch.nn.Linear(3, 4, bias=False)
+    w = layer.weight
+    opt = LayerAdaptation(torch.optim.SGD([w], lr=0.05))
+    w.grad = torch.ones(4, 3)
+    opt.step()
+    if change == "in place":
+        with torch.no_grad():
+            w.mul_(2.0)
+    elif change == "load_state_dict":
+        layer.load_state_dict({"weight": torch.full((4, 3), 0.5)})
+    else:
+        w.data = torch.full((4, 3), -1.0)
+    before = w.detach().clone()
+    w.grad = torch.arange(12.0).reshape(4, 3)
+    opt.step()
+    torch.testing.assert_close(w.detach(), before - 0.05 * before.norm() * w.grad / w.grad.norm())
+
+
+def test_layer_adaptation_tells_autograd_the_weights_changed():
+    # as PyTorch's own optimizers: a graph that saved the weights before the step refuses to run backward after it
+    # (the fused loop writes through numpy, which autograd does not see; the inner step's in-place update does)
+    w = weight(True)
+    opt = LayerAdaptation(torch.optim.SGD([w], lr=0.05))
+    w.grad = torch.ones(4, 3)
+    saved = (w * w).sum()
+    opt.step()
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        saved.backward()
+
+
+def test_zero_rows_finds_exactly_the_all_zero_rows():
+    g = torch.randn(7, 5)
+    g[[1, 4, 6]] = 0.0
+    g[4, 2] = -0.0  # still zero
+    g[2] = 0.0
+    g[2, 4] = 1e-42  # a denormal is not zero
+    g[3] = 0.0
+    g[3, 0] = float("nan")  # nor is NaN
+    expected = np.flatnonzero(~(g.numpy() != 0).any(axis=1))
+    assert kernels.zero_rows(g).tolist() == expected.tolist() == [1, 4, 6]
+    assert kernels.zero_rows(torch.zeros(())).tolist() == [0]
+
+
+@pytest.mark.parametrize("contiguous", [True, False], ids=["fused", "eager"])
+def test_lazy_holds_the_zero_rows_on_either_path(contiguous):
+    w = torch.nn.Parameter(torch.randn(6, 3) if contiguous else torch.randn(3, 6).t())
+    opt = Lazy(torch.optim.SGD([w], lr=0.1), {w: "embed"})
+    before = w.detach().clone()
+    grad = torch.randn(6, 3)
+    grad[[0, 3]] = 0.0
+    w.grad = grad if contiguous else grad.t().contiguous().t()
+    assert kernels.fusable(w.grad) is contiguous
+    opt.step()
+    moved = before - 0.1 * grad
+    moved[[0, 3]] = before[[0, 3]]
+    torch.testing.assert_close(w.detach(), moved)
