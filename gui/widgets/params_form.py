@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QLocale, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -22,6 +22,18 @@ from PySide6.QtWidgets import (
 from engine import params as prm
 
 
+class TrimmedSpinBox(QDoubleSpinBox):
+    """A double spin box that keeps its decimals for what is typed but shows no trailing
+    zeros: 0.5, not 0.500000; 3.690342 stays whole."""
+
+    def textFromValue(self, value: float) -> str:  # noqa: N802 - Qt's override
+        locale = QLocale(self.locale())
+        locale.setNumberOptions(QLocale.NumberOption.OmitGroupSeparator)
+        text = locale.toString(value, "f", self.decimals())
+        point = locale.decimalPoint()
+        return text.rstrip("0").rstrip(point) if point in text else text
+
+
 class SliderSpin(QWidget):
     """A slider over a practical range, tied to a spin box that takes any allowed value."""
 
@@ -33,7 +45,7 @@ class SliderSpin(QWidget):
         self.lo, self.hi = spec.slider
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setRange(0, self.STEPS)
-        self.spin = QDoubleSpinBox()
+        self.spin = TrimmedSpinBox()
         self.spin.setDecimals(6)
         self.spin.setRange(spec.minimum if spec.minimum is not None else -1e12,
                            spec.maximum if spec.maximum is not None else 1e12)
@@ -111,7 +123,7 @@ class ParamsForm(QWidget):
             w = QLineEdit(f"{spec.default:g}")  # spans decades or is tiny (a learning rate, a tolerance): typed
             w.textChanged.connect(self.changed)
         elif spec.type is float:
-            w = QDoubleSpinBox()
+            w = TrimmedSpinBox()
             w.setDecimals(4)
             w.setSingleStep(0.05)
             w.setRange(spec.minimum if spec.minimum is not None else -1e12,

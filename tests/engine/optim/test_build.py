@@ -69,7 +69,25 @@ def test_a_bad_schedule_is_one_line():
         build(dataclasses.replace(TrainBase(), schedule="warmup"), torch.nn.Linear(2, 2).named_parameters())
 
 
-def test_bases_use_the_multi_tensor_kernels_on_the_cpu():
+def test_bases_use_a_fused_kernel_where_pytorch_has_one_on_the_cpu_else_the_multi_tensor_one():
+    fused_on_cpu = tuple(int(v) for v in torch.__version__.split("+")[0].split(".")[:2]) >= (2, 4)
     for name in ("adam", "adamw", "rmsprop", "sgd"):
-        opt = build(dataclasses.replace(TrainBase(), optimizer=name), torch.nn.Linear(2, 2))
-        assert opt.param_groups[0]["foreach"] is True, name
+        group = build(dataclasses.replace(TrainBase(), optimizer=name), torch.nn.Linear(2, 2)).param_groups[0]
+        fused = fused_on_cpu and name != "rmsprop"  # PyTorch has no fused RMSprop
+        assert bool(group.get("fused")) is fused and bool(group.get("foreach")) is not fused, name
+
+
+def test_the_fused_adam_step_is_adams_rule():
+    # first step: m̂ = g, v̂ = g², so θ₁ = θ₀ − γ g/(|g| + ε); second from the recurrences by hand
+    w = torch.nn.Parameter(torch.tensor([0.5, -1.0, 2.0]))
+    opt = build(dataclasses.replace(TrainBase(), optimizer="adam", lr=0.1), [("w", w)])
+    g1, g2 = torch.tensor([0.2, -0.4, 1e-3]), torch.tensor([-0.1, 0.3, 0.0])
+    w.grad = g1
+    opt.step()
+    torch.testing.assert_close(w.detach(), torch.tensor([0.5, -1.0, 2.0]) - 0.1 * g1 / (g1.abs() + 1e-8))
+    before = w.detach().clone()
+    w.grad = g2
+    opt.step()
+    m = (0.9 * 0.1 * g1 + 0.1 * g2) / (1 - 0.9 ** 2)
+    v = (0.999 * 0.001 * g1 ** 2 + 0.001 * g2 ** 2) / (1 - 0.999 ** 2)
+    torch.testing.assert_close(w.detach(), before - 0.1 * m / (v.sqrt() + 1e-8))

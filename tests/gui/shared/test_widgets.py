@@ -90,3 +90,16 @@ def test_debiased_ema_matches_the_recurrence_past_the_underflow_cut():
             s = w * s + (1 - w) * v
             expected.append(s / (1 - w ** (t + 1)))
         np.testing.assert_allclose(debiased_ema(x, w), expected, rtol=1e-10, atol=1e-12)
+
+
+def test_spin_boxes_show_no_trailing_zeros_but_keep_typed_decimals(qtbot):
+    from gui.widgets.params_form import TrimmedSpinBox
+
+    box = TrimmedSpinBox()
+    qtbot.addWidget(box)
+    box.setDecimals(6)
+    box.setRange(0, 100)
+    for value, shown in [(0.5, "0.5"), (40.0, "40"), (3.690342, "3.690342"), (0.15, "0.15"), (0.0, "0")]:
+        box.setValue(value)
+        assert box.text() == shown
+        assert box.value() == pytest.approx(value, abs=1e-9)
