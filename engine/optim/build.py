@@ -10,9 +10,10 @@ decayed update); lazy rows are held before the ratio is measured, so it sees
 the update that is applied; the schedule scales the learning rate all the
 wrappers inside it read; Lookahead, the EMA and the schedule count updates;
 accumulation is outermost, so every state inside it moves only when an
-update is made.  ``adamw`` is PyTorch's AdamW with the decay in its own fused
-kernel (the same rule as the wrapper), the excluded names in a group without
-decay.
+update is made.  ``adamw``, and ``adam`` with a weight decay, are PyTorch's
+AdamW with the decay in its own fused kernel (the same rule as the wrapper
+over Adam, without its extra pass over the weights), the excluded names in a
+group without decay.
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ def build(p: Any, parameters: torch.nn.Module | Iterable[tuple[str, torch.nn.Par
     pairs = [(n, q) for n, q in named_parameters if q.requires_grad]
     names = {q: n for n, q in pairs}
     params = [q for _, q in pairs]
-    if p.optimizer == "adamw":
+    if p.optimizer == "adamw" or (p.optimizer == "adam" and p.weight_decay > 0):
         kept = set(matching(params, names, NO_DECAY))
         groups = [{"params": [q for q in params if q not in kept], "weight_decay": p.weight_decay or WEIGHT_DECAY},
                   {"params": [q for q in params if q in kept], "weight_decay": 0.0}]

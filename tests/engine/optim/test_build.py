@@ -64,6 +64,17 @@ def test_adamw_decays_in_its_own_group_without_biases():
     assert [(len(g["params"]), g["weight_decay"]) for g in opt.param_groups] == [(1, 0.01), (1, 0.0)]
 
 
+def test_adam_with_weight_decay_steps_as_the_decoupled_rule():
+    # θ₁ = θ₀ − γλθ₀ − γ g/(|g| + ε) on the weight (Adam's first step is γ·sign(g) up to ε); the bias is not decayed
+    m = torch.nn.Linear(3, 2)
+    w0, b0 = m.weight.detach().clone(), m.bias.detach().clone()
+    opt = build(dataclasses.replace(TrainBase(), optimizer="adam", lr=0.1, weight_decay=0.05), m)
+    m.weight.grad, m.bias.grad = torch.full((2, 3), 0.3), torch.full((2,), -0.2)
+    opt.step()
+    torch.testing.assert_close(m.weight.detach(), w0 - 0.1 * 0.05 * w0 - 0.1 * 0.3 / (0.3 + 1e-8))
+    torch.testing.assert_close(m.bias.detach(), b0 + 0.1 * 0.2 / (0.2 + 1e-8))
+
+
 def test_a_bad_schedule_is_one_line():
     with pytest.raises(ParamError, match="schedule"):
         build(dataclasses.replace(TrainBase(), schedule="warmup"), torch.nn.Linear(2, 2).named_parameters())
