@@ -19,6 +19,7 @@ not locked.  ``equal_aspect`` overrides this for other data.
 
 from __future__ import annotations
 
+import functools
 import html
 
 import numpy as np
@@ -90,7 +91,8 @@ class LabelScatter(QWidget):
             self.classes = {lab: self.name_of(lab) for lab in classes}
             self.legend.show_classes([(label_color(lab), name) for lab, name in self.classes.items()])
         index = np.where(self.labels >= 0, self.labels % len(PALETTE), len(PALETTE))
-        self.scatter.set_classes(self.points[:, 0], self.points[:, 1], index)
+        order = _drawing_order(len(self.points))  # classes interleaved: none hides another wholesale
+        self.scatter.set_classes(self.points[order, 0], self.points[order, 1], index[order])
         if axes != self._axes:  # a label change re-lays the plot out: only when it changes
             self._axes = axes
             self.plot.setLabel("bottom", axes[0])
@@ -170,6 +172,14 @@ class LabelScatter(QWidget):
 
     def to_frame(self) -> pd.DataFrame:
         return pd.DataFrame({"x": self.points[:, 0], "y": self.points[:, 1], "label": self.labels})
+
+
+@functools.lru_cache(maxsize=4)
+def _drawing_order(n: int) -> np.ndarray:
+    """A fixed shuffle of n points, the same at every refresh (no flicker): payloads list
+    their classes one after another (all real points, then all generated), which drawn in
+    that order would bury the first class under the last."""
+    return np.random.default_rng(0).permutation(n)
 
 
 class _Scatter(pg.ScatterPlotItem):

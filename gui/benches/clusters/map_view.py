@@ -15,6 +15,7 @@ from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
 
 from gui.benches.clusters.point_cloud import PointCloud, argb
+from gui.widgets.axes import EmptyHint
 
 # Tableau 20: the 10 strong colours then their light partners
 PALETTE = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f",
@@ -90,6 +91,8 @@ class ModuleMap(QWidget):
         self.marker.setZValue(20)
         self.plot.addItem(self.cloud)
         self.plot.addItem(self.marker)
+        self.hint = EmptyHint(self.view, "press Cluster: each item becomes a point here, laid out by its "
+                                         "vectors (or its links) and coloured by its module")
         self.coords = np.zeros((0, 2), np.float32)
         self.groups = np.zeros(0, np.int64)
         self.images: np.ndarray | None = None
@@ -137,6 +140,7 @@ class ModuleMap(QWidget):
             self.groups = np.asarray(groups, np.int64)
             self._legend(legend)
         self.cloud.set_data(self.coords, self._colors(self.groups))
+        self.hint.set_empty(len(self.coords) == 0)
         for label, (x, y) in zip(self.names, self.coords.tolist()):
             label.setPos(x, y)
         self.mark(self.marked)

@@ -39,13 +39,26 @@ def test_data_coordinates_keep_equal_units_so_a_ring_stays_round(scatter, qtbot)
 def test_points_take_their_label_colour_and_the_legend_names_classes(scatter):
     rng = np.random.default_rng(1)
     labels = rng.integers(-1, 12, 300)
-    scatter.set_points(rng.normal(size=(300, 2)), labels, ("z₁", "z₂"))
-    brushes = [b.color().name() for b in scatter.scatter.data["brush"]]
-    assert brushes == [QColor(label_color(int(lab))).name() for lab in labels]
+    pts = rng.normal(size=(300, 2))
+    scatter.set_points(pts, labels, ("z₁", "z₂"))
+    drawn = scatter.scatter.data
+    at = {(x, y): lab for (x, y), lab in zip(pts.tolist(), labels.tolist())}
+    assert [b.color().name() for b in drawn["brush"]] == \
+        [QColor(label_color(at[(x, y)])).name() for x, y in zip(drawn["x"].tolist(), drawn["y"].tolist())]
     assert scatter.classes == {lab: ("unlabelled" if lab < 0 else str(lab)) for lab in sorted(set(labels.tolist()))}
     assert "unlabelled" in scatter.legend.text and "11" in scatter.legend.text
     scatter.set_points(rng.normal(size=(10, 2)), np.array([0, 1] * 5), ("x₁", "x₂"), ["real", "generated"])
     assert list(scatter.classes.values()) == ["real", "generated"] and "unlabelled" not in scatter.legend.text
+
+
+def test_no_class_is_buried_under_the_one_listed_after_it(scatter):
+    # a GAN payload lists 1,000 real points, then 1,000 generated ones over the same ring
+    labels = np.repeat([0, 1], 1000)
+    scatter.set_points(np.random.default_rng(3).normal(size=(2000, 2)), labels, ("x₁", "x₂"), ["real", "generated"])
+    colours = [b.color().name() for b in scatter.scatter.data["brush"]]
+    last = colours[-200:]  # drawn last, on top
+    assert {QColor(label_color(0)).name(), QColor(label_color(1)).name()} == set(last)
+    assert 0.35 < last.count(QColor(label_color(0)).name()) / len(last) < 0.65
 
 
 def test_refreshes_reuse_one_item(scatter):
