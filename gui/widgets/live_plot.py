@@ -2,7 +2,8 @@
 
 One small plot per metric, titled in words (gui/widgets/metric_names.py), one
 colour per run — distinct among the runs shown and kept while shown
-(gui/widgets/colors.py) — named in a legend in every plot; train solid with its
+(gui/widgets/colors.py) — named in a legend in every plot that shows two runs or
+more (one run is named by its swatch in the run list); train solid with its
 raw values faint underneath, validation dashed with markers.  Display-only
 controls: a debiased-EMA smoothing slider capped at 0.99, log-y (readable
 decade ticks, gui/widgets/axes.py), "ignore outliers" (y-range from the
@@ -428,10 +429,7 @@ class MetricsPanel(QWidget):
                     self._decor[name].legend.removeItem(sample)
             release_run_color(run, self._group)
         self._hide_readouts()
-        for name, d in self._decor.items():
-            if not any(k[2] == name for k in self.curves):
-                d.hint.set_text("no values yet")
-                d.hint.set_empty(True)
+        self._rescale()  # hints where nothing is left, legends where one run is
 
     def clear(self) -> None:
         """Every run's curves and legend entries: the plots wait empty for the next run."""
@@ -536,9 +534,10 @@ class MetricsPanel(QWidget):
                 mine = [c for k, c in self.curves.items() if k[2] == name]
                 d.hint.set_text(f"no {self.x_mode} recorded for these runs: choose x = step"
                                 if any(c.series.n for c in mine) else "no values yet")
-                empty = not any(len(c.shown_x) for c in mine)
-                d.hint.set_empty(empty)
-                d.legend.setVisible(not empty)  # nothing drawn: nothing to name, and room for the hint
+                drawn = {k[0] for k, c in self.curves.items() if k[2] == name and len(c.shown_x)}
+                d.hint.set_empty(not drawn)
+                # one run needs no legend (the run list's swatch names it): the small plots keep their room
+                d.legend.setVisible(len(drawn) > 1)
                 self._apply_x(d.item)
                 self._rescale_y(d, mine)
                 self._place_legend(d, mine)

@@ -201,6 +201,7 @@ def test_form_values_survive_switching_experiment_and_restarting(qtbot, bench, t
 
 def test_download_can_be_cancelled_from_the_button(qtbot, bench, tmp_path, monkeypatch):
     import hashlib
+    import time
 
     import gui.benches.models as models
     from engine.data import mnist
@@ -210,8 +211,20 @@ def test_download_can_be_cancelled_from_the_button(qtbot, bench, tmp_path, monke
     big = server / "train-images-idx3-ubyte.gz"
     big.write_bytes(np.random.default_rng(0).bytes(40 << 20))
     files = {big.name: hashlib.md5(big.read_bytes()).hexdigest()}
+
+    class Slowed:  # a network's pace (≥ 1.3 s for the 640 chunks), so Cancel lands before the end
+        def __init__(self, ctx):
+            self.ctx = ctx
+
+        def __getattr__(self, name):
+            return getattr(self.ctx, name)
+
+        def checkpoint(self):
+            time.sleep(0.002)
+            self.ctx.checkpoint()
+
     monkeypatch.setattr(models, "download_mnist", lambda p, ctx: mnist.download(
-        tmp_path / "cache", mirrors=[server.as_uri() + "/"], files=files, ctx=ctx))
+        tmp_path / "cache", mirrors=[server.as_uri() + "/"], files=files, ctx=Slowed(ctx)))
     bench.download.click()
     qtbot.waitUntil(lambda: bench.download.text() == "Cancel download", timeout=10000)
     qtbot.waitUntil(lambda: "downloading" in bench.data_summary.text(), timeout=10000)

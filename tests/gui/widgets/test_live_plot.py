@@ -96,7 +96,9 @@ def test_runs_get_distinct_colours_and_a_legend_in_every_plot(panel):
     assert run_name(a) == f"12:00:{a[13:15]} {a.rsplit('-', 1)[1]}"
     for metric in ("loss", "kl"):
         assert legend_names(panel, metric) == [run_name(a), run_name(b)]
+        assert panel._decor[metric].legend.isVisible()
     panel.remove_run(a)
+    assert not panel._decor["loss"].legend.isVisible()  # one run: its swatch in the run list names it
     panel.add_point("20250101-130000-gan-aaaaaa", "train", 1, {"loss": 1.0})
     assert panel.curves[(b, "train", "loss")].main.opts["pen"].color().name() == pens[b]  # b keeps its colour
     assert legend_names(panel, "loss") == [run_name(b), run_name("20250101-130000-gan-aaaaaa")]
@@ -138,7 +140,7 @@ def test_x_as_epoch_and_time_from_the_records(panel):
     assert hint.item.isVisible() and "choose x = step" in hint.item.toPlainText()
     assert not panel._decor["kl"].legend.isVisible()
     panel.x_axis.setCurrentIndex(panel.x_axis.findData("step"))
-    assert not hint.item.isVisible() and panel._decor["kl"].legend.isVisible()
+    assert not hint.item.isVisible() and not panel._decor["kl"].legend.isVisible()  # drawn, but one run
 
 
 def test_plots_fill_rows_evenly(panel):
