@@ -4,27 +4,33 @@ wrapper, and with all of them stacked, over the same step with bare Adam, in
 the same run.  Target ≤ 1.05× on the VAE (MLP, MNIST-sized images, batch 100)
 and the spectra net (2,600-point spectra, batch 160).
 
-The configurations take turns step by step (in a rotating order), so a busy
-machine slows them alike; each is the best of its steps' CPU time (this
-thread's, steadier than the wall clock where other work shares the cores;
-the best, because a shared machine only ever adds time).
-Accumulation over 4 batches costs one gradient addition per batch and one
-update per 4, so it is usually faster than the bare step;
+The configurations take turns in a rotating order, five steps a turn (the
+first warms the caches, as the steps of a run follow one another; the mean
+of the other four is the turn's figure), so a busy machine slows them
+alike.  All the optimizers step the same model (so both sides of a ratio
+run the same forward and backward over the same memory).  Each figure is
+the best turn's CPU time (this thread's, steadier than the wall clock where
+other work shares the cores; the best, because a shared machine only ever
+adds time), the median over three models.  Accumulation over 4 batches costs one gradient
+addition per batch and one update per 4, so it is usually faster than the
+bare step;
 "lazy" marks every weight matrix as an embedding (the worst case — with the
 defaults no layer of these models is one; on the VAE's random images 158 of
 the first layer's 256 rows have no gradient and are held).  A second bare
 Adam is timed as a control: its ratio is the spread of the measurement
-itself (separate models, separate memory).
+itself.
 
-    python benchmarks/optim_overhead.py [--steps 40] [--threads 1] [--models vae,spectra]
+    python benchmarks/optim_overhead.py [--rounds 20] [--threads 1] [--models vae,spectra] [--copies 3]
 """
 
 from __future__ import annotations
 
 import argparse
+import statistics
 import sys
 import time
 from pathlib import Path
+from typing import Any, Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -51,56 +57,79 @@ CONFIGS: dict[str, dict] = {
 }
 
 
-def vae_task(extra: dict) -> tuple[VAETask, torch.Tensor, torch.Tensor]:
+Model = tuple[Any, torch.Tensor, torch.Tensor, Callable[[dict], Any]]
+
+
+def vae_model() -> Model:
+    """The VAE trainer, a batch, and how to build an optimizer over its weights from extra fields."""
     torch.manual_seed(0)
-    p = VAEParams(device="cpu", optimizer="adam", **extra)
+    p = VAEParams(device="cpu", optimizer="adam")
     task = VAETask(p, (1, 28, 28), torch.device("cpu"), amp=False)
-    task.opt = build(p, task.model, lazy_rows=("weight",))
     x = torch.rand(p.batch_size, 1, 28, 28)
-    return task, x, torch.zeros(p.batch_size, dtype=torch.long)
+    return task, x, torch.zeros(p.batch_size, dtype=torch.long), lambda extra: build(
+        VAEParams(device="cpu", optimizer="adam", **extra), task.model, lazy_rows=("weight",))
 
 
-def spectra_task(extra: dict) -> tuple[SpectraTask, torch.Tensor, torch.Tensor]:
+def spectra_model() -> Model:
     torch.manual_seed(0)
-    p = SpectraParams(device="cpu", **extra)
+    p = SpectraParams(device="cpu")
     task = SpectraTask(p, ["star", "galaxy", "qso", "unknown"], torch.device("cpu"))
-    task.opt = build(p, task.model, lazy_rows=("weight",))
     x = torch.randn(p.batch_size, 2600)
-    return task, x, torch.randint(4, (p.batch_size,))
+    return task, x, torch.randint(4, (p.batch_size,)), lambda extra: build(
+        SpectraParams(device="cpu", **extra), task.model, lazy_rows=("weight",))
 
 
-def measure(make, steps: int) -> dict[str, float]:
-    """Best CPU time of a step per configuration, the configurations taking turns step by step."""
-    tasks = {name: make(extra) for name, extra in CONFIGS.items()}
-    names = list(CONFIGS)
-    times: dict[str, list[float]] = {name: [] for name in names}
-    for i in range(steps + 4):  # the first rounds warm up (allocations, the optimizers' lazy state)
-        for name in names[i % len(names):] + names[:i % len(names)]:
-            task, x, y = tasks[name]
-            t0 = time.thread_time()
-            float(task.train_step(x, y)["loss"])
-            if i >= 4:
-                times[name].append(time.thread_time() - t0)
-    return {name: min(t) for name, t in times.items()}
+def measure(make: Callable[[], Model], rounds: int, copies: int, block: int) -> dict[str, tuple[float, float]]:
+    """(step time, ratio to bare Adam) per configuration.
+
+    Every configuration's optimizer is built over the same model, so both sides of a ratio
+    run the same forward and backward over the same memory (two separately built models
+    differ by up to 6 % here, as their pages happen to fall); ``copies`` such models.  The
+    optimizers take turns in a rotating order, each for ``block`` consecutive steps of which
+    the first warms the caches and the rest are timed, as the steps of a run follow one
+    another.  A turn's figure is its mean step; a ratio is taken between turns of one round
+    on one model (the machine's load drifts slower than a round), and the median over rounds
+    and models is reported, as is the median step."""
+    turns = []
+    for copy in range(copies):
+        task, x, y, optimizer = make()
+        turns += [(name, copy, task, x, y, optimizer(extra)) for name, extra in CONFIGS.items()]
+    steps: dict[str, list[float]] = {name: [] for name in CONFIGS}
+    ratios: dict[str, list[float]] = {name: [] for name in CONFIGS}
+    for i in range(rounds + 2):  # the first rounds warm up (allocations, the optimizers' lazy state)
+        mean = {}
+        for j in [*range(i % len(turns), len(turns)), *range(i % len(turns))]:
+            name, copy, task, x, y, task.opt = turns[j]
+            for k in range(block):
+                if k == min(1, block - 1):
+                    t0 = time.thread_time()
+                float(task.train_step(x, y)["loss"])
+            mean[name, copy] = (time.thread_time() - t0) / max(1, block - 1)  # an accumulation's whole cycle
+        if i >= 2:
+            for (name, copy), t in mean.items():
+                steps[name].append(t)
+                ratios[name].append(t / mean["adam", copy])
+    return {name: (statistics.median(steps[name]), statistics.median(ratios[name])) for name in CONFIGS}
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--steps", type=int, default=40)
+    ap.add_argument("--rounds", type=int, default=20, help="turns each model takes (the spectra net: a quarter)")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--models", default="vae,spectra", help="which models to time, comma-separated")
+    ap.add_argument("--copies", type=int, default=3, help="models the VAE's optimizers are timed on (the "
+                                                            "spectra net's 2-second steps get one)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     worst = 0.0
-    models = {"vae": ("VAE (MLP 784-256-2, batch 100)", vae_task, args.steps),
-              "spectra": ("spectra net (width 16, batch 160)", spectra_task, max(5, args.steps // 4))}
+    models = {"vae": ("VAE (MLP 784-256-2, batch 100)", vae_model, args.rounds, args.copies, 5),
+              "spectra": ("spectra net (width 16, batch 160)", spectra_model, max(3, args.rounds // 4), 1, 1)}
     for key in args.models.split(","):
-        label, make, steps = models[key.strip()]
-        best = measure(make, steps)
-        base = best["adam"]
-        print(f"\n{label}: bare Adam step {base * 1e3:.2f} ms CPU (best of {steps})")
-        for name, t in best.items():
-            ratio = t / base
+        label, make, rounds, copies, block = models[key.strip()]
+        figures = measure(make, rounds, copies, block)
+        print(f"\n{label}: bare Adam step {figures['adam'][0] * 1e3:.2f} ms CPU (medians over {rounds} rounds "
+              f"on {copies} model{'s' if copies > 1 else ''})")
+        for name, (t, ratio) in figures.items():
             if not name.startswith("adam"):
                 worst = max(worst, ratio)
             print(f"  {name:22s} {t * 1e3:8.2f} ms   {ratio:5.3f}×{'' if ratio <= 1.05 else '   > 1.05'}")
