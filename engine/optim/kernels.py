@@ -50,9 +50,10 @@ def _norms(new: np.ndarray, old: np.ndarray) -> tuple[float, float]:
 
 @numba.njit(cache=True, nogil=True)
 def _place(new: np.ndarray, old: np.ndarray, ratio: float) -> None:
+    r = new.dtype.type(ratio)  # in the weights' precision, as an eager op would: float32 math is twice as wide
     for i in range(new.size):
         o = old[i]
-        v = o + ratio * (new[i] - o)
+        v = o + r * (new[i] - o)
         new[i] = v
         old[i] = v
 
