@@ -36,6 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import torch  # noqa: E402
 
+from engine import allocator  # noqa: E402
 from engine.optim.build import build  # noqa: E402
 from engine.spectra.training import SpectraParams, SpectraTask  # noqa: E402
 from engine.train.vae import VAEParams, VAETask  # noqa: E402
@@ -126,7 +127,8 @@ def main() -> None:
               "spectra": ("spectra net (width 16, batch 160)", spectra_model, max(3, args.rounds // 4), 1, 1)}
     for key in args.models.split(","):
         label, make, rounds, copies, block = models[key.strip()]
-        figures = measure(make, rounds, copies, block)
+        with allocator.kept():  # as a run's steps are (engine.jobs.execute)
+            figures = measure(make, rounds, copies, block)
         print(f"\n{label}: bare Adam step {figures['adam'][0] * 1e3:.2f} ms CPU (medians over {rounds} rounds "
               f"on {copies} model{'s' if copies > 1 else ''})")
         for name, (t, ratio) in figures.items():
