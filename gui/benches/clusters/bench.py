@@ -113,9 +113,14 @@ class ClustersBench(Bench):
         self.export_button.setMenu(menu)
         self.export_button.setEnabled(False)
         self.export_runner = self.runner(self.messages.info)
+        actions = QWidget()  # Export beside Cluster: in sight whatever the result's length
+        row = QHBoxLayout(actions)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.cluster_task, 1)
+        row.addWidget(self.export_button)
         cluster_tab = column(group("Source", self.picker, self.source_note, self.lfr_box),
-                             group("Similarity graph (vectors) and clustering", self.form), self.cluster_task,
-                             group("Result", self.summary, self.codelengths, self.export_button))
+                             group("Similarity graph (vectors) and clustering", self.form), actions,
+                             group("Result", self.summary, self.codelengths))
 
         # -- left, Word vectors tab ---------------------------------------------------------------
         self.words = WordVectorsPanel(self, lambda v: self._save(v, "vectors.txt", EXPORTS[-1][2],
