@@ -9,11 +9,15 @@ the memory kept, none and 1.44 s (0.63×, ``benchmarks/freed_memory.py``).  This
 what jemalloc or tcmalloc, which PyTorch's CPU tuning guide suggests, would
 give, without replacing the allocator.
 
-While :func:`kept` is active, blocks up to 1 GiB come from the heap and the
-heap is not trimmed; when the last job ends, glibc's thresholds go back to
-128 KB and ``malloc_trim`` returns what is free to the system, so an idle
-worker does not keep a job's peak.  Elsewhere (macOS, Windows, musl) it does
-nothing.  Written by hand: no library exposes these glibc calls.
+While :func:`kept` is active (a training loop: :func:`engine.train.loop.fit`,
+after the data is loaded, so loading's temporary peak is not held), blocks
+up to 1 GiB come from the heap (glibc before 2.35 refuses more than 32 MiB,
+which is then used) and the heap is not trimmed; when the last loop ends,
+both thresholds are set to 128 KB — glibc's starting values, though no
+longer adjusted as glibc would — and ``malloc_trim`` returns what is free
+to the system, so an idle worker does not keep a run's peak.  Elsewhere
+(macOS, Windows, musl) it does nothing.  Written by hand: no library
+exposes these glibc calls.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from typing import Iterator
 M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # glibc's <malloc.h>
 DEFAULT = 128 * 1024  # glibc's initial value of both thresholds
 KEPT_MMAP = 1 << 30  # blocks up to 1 GiB from the heap (an activation of a large batch)
+MAX_MMAP_OLD = 32 << 20  # the most glibc < 2.35 accepts
 KEPT_TRIM = 2**31 - 1  # an int's largest: never trim while a job runs
 
 _lock = threading.Lock()
@@ -49,14 +54,15 @@ _LIBC = _glibc()
 
 @contextmanager
 def kept() -> Iterator[None]:
-    """Keep freed memory in the process until the last of the jobs inside such a block ends."""
+    """Keep freed memory in the process until the last of the loops inside such a block ends."""
     global _jobs
     if _LIBC is None:
         yield
         return
     with _lock:
         if _jobs == 0:
-            _LIBC.mallopt(M_MMAP_THRESHOLD, KEPT_MMAP)
+            if not _LIBC.mallopt(M_MMAP_THRESHOLD, KEPT_MMAP):  # 0: refused
+                _LIBC.mallopt(M_MMAP_THRESHOLD, MAX_MMAP_OLD)
             _LIBC.mallopt(M_TRIM_THRESHOLD, KEPT_TRIM)
         _jobs += 1
     try:

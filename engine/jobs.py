@@ -18,7 +18,6 @@ from typing import Any, Callable, Iterable, Mapping
 
 import platformdirs
 
-from engine import allocator
 from engine import events as ev
 from engine import params as prm
 from engine.control import Cancelled, RunControl
@@ -144,8 +143,7 @@ def execute(job: Job, params: Any, workspace: Path | str, sinks: Iterable[ev.Sin
         ctx.log(f"dropped {dropped} metric line(s) recorded after step {ctx.step}, the checkpoint resumed "
                 f"from (an interrupted epoch, trained again now)")
     try:
-        with allocator.kept():  # activations freed and made again each step stay in the process
-            summary = dict(job.run(params, ctx) or {})
+        summary = dict(job.run(params, ctx) or {})
         # a cancel that came while the job was stopping (a second Ctrl-C) is what the user asked last
         status = "cancelled" if control.cancel_requested else "stopped" if control.stop_requested else "completed"
         ctx.emit(ev.Finished(run_id, ctx.step, status, summary))

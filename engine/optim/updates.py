@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 import torch
+from torch.autograd.graph import increment_version
 
 from engine.optim.wrapper import Names, Wrapper, matching
 
@@ -62,10 +63,12 @@ class LayerAdaptation(_Chosen):
 
     The old weights live in a buffer kept across steps.  On the CPU the fused
     loops of :mod:`engine.optim.kernels` leave the placed weights in it too,
-    so the next step copies only a tensor changed since (PyTorch's version
-    counter and the storage tell; a change made through ``.data`` bypasses
-    both, so code that edits weights that way between steps must not use this
-    wrapper).  Elsewhere the buffer is refilled every step and the rest is
+    so the next step copies only a tensor changed since: PyTorch's version
+    counter and the storage tell, for every in-place op and ``load_state_dict``
+    (Lookahead's and the EMA's writes included).  Writes it does not see —
+    through ``.data``, or a *fused* optimizer step of another optimizer over
+    the same weights — would leave the buffer stale; none of the trainers
+    makes them.  Elsewhere the buffer is refilled every step and the rest is
     eager multi-tensor ops, the norms coming to the host in one transfer."""
 
     def __init__(self, inner: Any, names: Names | None = None, exclude: Sequence[str] = ()) -> None:
@@ -81,7 +84,8 @@ class LayerAdaptation(_Chosen):
         for _, live in groups:
             stale = [p for p in live if self._placed.get(p) != (p._version, p.data_ptr())]
             for p in stale:
-                if p not in self._old or self._old[p].shape != p.shape:
+                old = self._old.get(p)
+                if old is None or (old.shape, old.dtype, old.device) != (p.shape, p.dtype, p.device):
                     self._old[p] = torch.empty_like(p)
             if stale:
                 torch._foreach_copy_([self._old[p] for p in stale], stale)
@@ -90,7 +94,8 @@ class LayerAdaptation(_Chosen):
             lr = max(float(g["lr"]), 1e-7)
             for p in live:
                 if self._kernels.fusable(p):
-                    self._kernels.trust_update(p, self._old[p], lr)  # through numpy: the version stays
+                    self._kernels.trust_update(p, self._old[p], lr)
+                    increment_version(p)  # written through numpy, unseen by autograd's in-place check
                     self._placed[p] = (p._version, p.data_ptr())
             self._eager([p for p in live if not self._kernels.fusable(p)], lr)
 

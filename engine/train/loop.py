@@ -34,7 +34,7 @@ from typing import Any, Callable, Iterable, Mapping
 import torch
 from torch import nn
 
-from engine import devices
+from engine import allocator, devices
 from engine import events as ev
 from engine.control import Cancelled
 from engine.data.images import Split
@@ -52,6 +52,7 @@ class TrainTask(ABC):
 
     monitor = "loss"  # validation metric that picks best.pt
     higher_is_better = False  # for the monitor (a macro-F1 is better higher)
+    fresh_optimizers: tuple[str, ...] = ()  # those the last load_state_dict could not restore
 
     @abstractmethod
     def modules(self) -> Mapping[str, nn.Module]: ...
@@ -87,10 +88,19 @@ class TrainTask(ABC):
                 "optimizers": {k: o.state_dict() for k, o in self.optimizers().items()}}
 
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        """The weights, and each optimizer's state where it fits this run's optimizer; one whose
+        saved state has another shape (a checkpoint of an earlier version, whose Adam with weight
+        decay was a wrapper where it is now PyTorch's AdamW) starts afresh and is named in
+        ``fresh_optimizers``, so a resumed run continues rather than failing."""
         for k, m in self.modules().items():
             m.load_state_dict(state["modules"][k])
+        fresh = []
         for k, o in self.optimizers().items():
-            o.load_state_dict(state["optimizers"][k])
+            try:  # a saved base of another kind fails on its layout before anything is loaded
+                o.load_state_dict(state["optimizers"][k])
+            except (KeyError, ValueError):
+                fresh.append(k)
+        self.fresh_optimizers = tuple(fresh)
 
     def train(self, mode: bool = True) -> None:
         for m in self.modules().values():
@@ -153,7 +163,16 @@ def _batched_eval(task: TrainTask, x: torch.Tensor, y: torch.Tensor, size: int) 
 
 def fit(task: TrainTask, data: Split, ctx: JobContext, device: torch.device, settings: LoopSettings,
         seed: int) -> dict[str, Any]:
-    """Train ``task`` on ``data``; returns a summary. Raises ``Cancelled`` on cancel."""
+    """Train ``task`` on ``data``; returns a summary. Raises ``Cancelled`` on cancel.
+
+    The activations each step frees stay in the process until the loop ends
+    (:func:`engine.allocator.kept`): on the CPU they are not faulted in again."""
+    with allocator.kept():
+        return _fit(task, data, ctx, device, settings, seed)
+
+
+def _fit(task: TrainTask, data: Split, ctx: JobContext, device: torch.device, settings: LoopSettings,
+         seed: int) -> dict[str, Any]:
     x_train = torch.from_numpy(data.x_train).to(device)
     y_train = torch.from_numpy(data.y_train).to(device)
     x_val = torch.from_numpy(data.x_val).to(device)
@@ -168,6 +187,9 @@ def fit(task: TrainTask, data: Split, ctx: JobContext, device: torch.device, set
     if ctx.resume is not None:
         r = ctx.resume
         task.load_state_dict(r["task"])
+        for k in task.fresh_optimizers:
+            ctx.warn(f"the {k} optimizer's state in the checkpoint does not fit this version's optimizer: "
+                     f"it starts afresh (moments and step count), the weights are the checkpoint's")
         rng.restore(r["rng"], shuffle)
         epoch, batch, perm, best = r["epoch"], r["batch"], r["perm"], r["best"]
         ctx.step = r["step"]

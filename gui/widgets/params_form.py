@@ -30,8 +30,10 @@ class TrimmedSpinBox(QDoubleSpinBox):
         locale = QLocale(self.locale())
         locale.setNumberOptions(QLocale.NumberOption.OmitGroupSeparator)
         text = locale.toString(value, "f", self.decimals())
-        point = locale.decimalPoint()
-        return text.rstrip("0").rstrip(point) if point in text else text
+        point, zero = locale.decimalPoint(), locale.zeroDigit()
+        if point in text:
+            text = text.rstrip(zero).rstrip(point)
+        return zero if text == locale.negativeSign() + zero else text  # −0.0000001 shows as 0
 
 
 class SliderSpin(QWidget):

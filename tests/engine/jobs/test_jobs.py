@@ -132,3 +132,21 @@ def test_best_checkpoint_tracks_lowest_validation_loss(tmp_path):
     best = store.load_checkpoint("best")
     assert best["best"] == pytest.approx(np.min(val))
     assert best["epoch"] == int(np.argmin(val)) + 1
+
+
+def test_resume_with_an_optimizer_state_of_another_shape_continues_with_fresh_moments(tmp_path):
+    # a checkpoint of an earlier version, whose optimizer was a wrapper ({"inner", "own"}) where it is now PyTorch's
+    control = RunControl()
+    trig = Trigger(lambda e: isinstance(e, ev.Metrics) and e.step == 3, control.request_stop)
+    first = execute(TOY, ToyParams(epochs=2), tmp_path, [trig], control)
+    store = RunStore(first.run_dir)
+    ckpt = store.load_checkpoint("last")
+    ckpt["task"]["optimizers"]["m"] = {"inner": ckpt["task"]["optimizers"]["m"], "own": {}}
+    store.save_checkpoint("last", ckpt)
+    sink = ev.ListSink()
+    resumed = execute(TOY, ToyParams(epochs=2), tmp_path, [sink], resume_dir=first.run_dir)
+    assert resumed.status == "completed"
+    warnings = [e.message for e in sink.of(ev.Log) if e.level == "warning"]
+    assert any("m optimizer's state" in w and "starts afresh" in w for w in warnings), warnings
+    saved = RunStore(first.run_dir).load_checkpoint("last")["task"]
+    assert "param_groups" in saved["optimizers"]["m"]  # saved again in this version's shape

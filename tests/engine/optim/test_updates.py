@@ -140,14 +140,27 @@ def test_layer_adaptation_sees_weights_changed_between_steps(change):
 
 def test_layer_adaptation_tells_autograd_the_weights_changed():
     # as PyTorch's own optimizers: a graph that saved the weights before the step refuses to run backward after it
-    # (the fused loop writes through numpy, which autograd does not see; the inner step's in-place update does)
+    # (the base is fused SGD, whose step leaves the version counter as it is; the fused loop writes through numpy)
     w = weight(True)
-    opt = LayerAdaptation(torch.optim.SGD([w], lr=0.05))
+    opt = LayerAdaptation(torch.optim.SGD([w], lr=0.05, fused=True))
     w.grad = torch.ones(4, 3)
     saved = (w * w).sum()
     opt.step()
     with pytest.raises(RuntimeError, match="modified by an inplace operation"):
         saved.backward()
+
+
+def test_layer_adaptation_follows_weights_moved_to_double():
+    layer = torch.nn.Linear(3, 4, bias=False)
+    opt = LayerAdaptation(torch.optim.SGD([layer.weight], lr=0.05))
+    layer.weight.grad = torch.ones(4, 3)
+    opt.step()
+    layer.double()  # a new float64 tensor for the same parameter
+    before = layer.weight.detach().clone()
+    layer.weight.grad = torch.arange(12.0, dtype=torch.float64).reshape(4, 3)
+    opt.step()
+    g = layer.weight.grad
+    torch.testing.assert_close(layer.weight.detach(), before - 0.05 * before.norm() * g / g.norm(), rtol=1e-12, atol=0)
 
 
 def test_zero_rows_finds_exactly_the_all_zero_rows():

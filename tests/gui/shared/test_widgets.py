@@ -98,8 +98,9 @@ def test_spin_boxes_show_no_trailing_zeros_but_keep_typed_decimals(qtbot):
     box = TrimmedSpinBox()
     qtbot.addWidget(box)
     box.setDecimals(6)
-    box.setRange(0, 100)
-    for value, shown in [(0.5, "0.5"), (40.0, "40"), (3.690342, "3.690342"), (0.15, "0.15"), (0.0, "0")]:
+    box.setRange(-100, 100)
+    for value, shown in [(0.5, "0.5"), (40.0, "40"), (3.690342, "3.690342"), (0.15, "0.15"), (0.0, "0"),
+                         (-2.5, "-2.5"), (-1e-9, "0")]:
         box.setValue(value)
         assert box.text() == shown
         assert box.value() == pytest.approx(value, abs=1e-9)
