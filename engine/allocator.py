@@ -46,7 +46,7 @@ def _glibc() -> ctypes.CDLL | None:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
     except OSError:
         return None
-    return libc if hasattr(libc, "gnu_get_libc_version") else None  # glibc: musl's mallopt is a stub
+    return libc if hasattr(libc, "gnu_get_libc_version") else None  # glibc only: musl's mallopt does nothing
 
 
 _LIBC = _glibc()

@@ -85,7 +85,6 @@ def _zero_rows(rows: np.ndarray) -> np.ndarray:
     return out[:n]
 
 
-def zero_rows(grad: torch.Tensor) -> torch.Tensor:
-    """Indices of the rows (first axis) of ``grad`` that are all zero."""
-    rows = grad.detach().reshape(len(grad), -1) if grad.dim() else grad.detach().reshape(1, 1)
-    return torch.from_numpy(_zero_rows(rows.numpy()))
+def zero_rows(rows: torch.Tensor) -> torch.Tensor:
+    """Indices of the all-zero rows of a 2-D tensor (:func:`fusable`)."""
+    return torch.from_numpy(_zero_rows(rows.detach().numpy()))

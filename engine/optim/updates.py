@@ -73,9 +73,7 @@ class LayerAdaptation(_Chosen):
 
     def __init__(self, inner: Any, names: Names | None = None, exclude: Sequence[str] = ()) -> None:
         super().__init__(inner, names, None, exclude)
-        from engine.optim import kernels  # numba: imported only by the runs that ask for this wrapper
-
-        self._kernels = kernels
+        self._kernels = _kernels()
         self._old: dict[torch.Tensor, torch.Tensor] = {}
         self._placed: dict[torch.Tensor, tuple[int, int]] = {}  # (version, storage) the buffer matches
 
@@ -122,15 +120,13 @@ class Lazy(_Chosen):
 
     def __init__(self, inner: Any, names: Names | None = None, include: Sequence[str] = ("embed",)) -> None:
         super().__init__(inner, names, include, ())
-        from engine.optim import kernels  # numba: imported only by the runs that ask for this wrapper
-
-        self._kernels = kernels
+        self._kernels = _kernels()
 
     def _step(self) -> None:
         held = []
         for g in self.param_groups:
             for p in self._live(g):
-                absent = self._kernels.zero_rows(p.grad) if self._kernels.fusable(p.grad) else _zero_rows(p.grad)
+                absent = _zero_rows(p.grad, self._kernels)
                 if len(absent):
                     flat = p.view(len(p) if p.dim() else 1, -1)
                     held.append((flat, absent, flat.index_select(0, absent)))
@@ -139,8 +135,17 @@ class Lazy(_Chosen):
             flat.index_copy_(0, absent, old)
 
 
-def _zero_rows(grad: torch.Tensor) -> torch.Tensor:
-    """The all-zero rows of ``grad`` by two reductions (amax and amin: a row-wise ∞-norm or
-    aminmax is ten times slower on the CPU), for the tensors the fused loop does not take."""
-    rows = grad.reshape(len(grad), -1) if grad.dim() else grad.reshape(1, 1)
+def _zero_rows(grad: torch.Tensor, kernels: Any) -> torch.Tensor:
+    """The all-zero rows (first axis) of ``grad``: by the fused loop where it takes them, else
+    by two reductions (amax and amin: a row-wise ∞-norm or aminmax is ten times slower on the CPU)."""
+    rows = grad.detach().reshape(len(grad), -1) if grad.dim() else grad.detach().reshape(1, 1)
+    if kernels.fusable(rows):
+        return kernels.zero_rows(rows)
     return torch.nonzero((rows.amax(1) == 0) & (rows.amin(1) == 0)).squeeze(1)
+
+
+def _kernels() -> Any:
+    """The fused CPU loops, imported (numba) only by the runs that ask for a wrapper using them."""
+    from engine.optim import kernels
+
+    return kernels
