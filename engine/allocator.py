@@ -5,9 +5,9 @@ step.  glibc hands blocks above 128 KB straight back to the kernel (``mmap``
 and ``munmap``) and trims the heap's top as soon as 128 KB is free, so every
 step pays a page fault per 4 KB page it touches again: a step of the spectra
 net on a CPU took 276,000 faults and 0.66 s of system time in 2.28 s; with
-the memory kept, none and 1.44 s (0.63×, ``benchmarks/freed_memory.py``).  This is
-what jemalloc or tcmalloc, which PyTorch's CPU tuning guide suggests, would
-give, without replacing the allocator.
+the memory kept, none and 1.44 s (0.63×, ``benchmarks/freed_memory.py``) —
+within 2 % of jemalloc preloaded and set never to purge (what PyTorch's CPU
+tuning guide suggests), without replacing the allocator.
 
 While :func:`kept` is active (a training loop: :func:`engine.train.loop.fit`,
 after the data is loaded, so loading's temporary peak is not held), blocks
