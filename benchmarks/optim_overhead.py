@@ -6,19 +6,20 @@ and the spectra net (2,600-point spectra, batch 160).
 
 The configurations take turns in a rotating order, five steps a turn (the
 first warms the caches, as the steps of a run follow one another; the mean
-of the other four is the turn's figure), so a busy machine slows them
-alike.  All the optimizers step the same model (so both sides of a ratio
-run the same forward and backward over the same memory).  Each figure is
-the best turn's CPU time (this thread's, steadier than the wall clock where
-other work shares the cores; the best, because a shared machine only ever
-adds time), the median over three models.  Accumulation over 4 batches costs one gradient
-addition per batch and one update per 4, so it is usually faster than the
-bare step;
-"lazy" marks every weight matrix as an embedding (the worst case — with the
-defaults no layer of these models is one; on the VAE's random images 158 of
-the first layer's 256 rows have no gradient and are held).  A second bare
-Adam is timed as a control: its ratio is the spread of the measurement
-itself.
+of the other four, in this thread's CPU time, is the turn's figure), so a
+busy machine slows them alike.  All the optimizers step the same model (so
+both sides of a ratio run the same forward and backward over the same
+memory).  A ratio is taken between the turns of one round on one model; the
+median over rounds and three models is reported.  Accumulation over 4
+batches costs one gradient addition per batch and one update per 4, so it is
+usually faster than the bare step; "all stacked" includes it, as the issue's
+target does, and "all but accumulation" (no target) shows what the other
+five cost together — each makes its own pass over the weights, so their
+costs add up.  "lazy" marks every weight matrix as an embedding (the worst
+case — with the defaults no layer of these models is one; on the VAE's
+random images 158 of the first layer's 256 rows have no gradient and are
+held).  A second bare Adam is timed as a control: its ratio is the spread
+of the measurement itself.
 
     python benchmarks/optim_overhead.py [--rounds 20] [--threads 1] [--models vae,spectra] [--copies 3]
 """
@@ -41,6 +42,7 @@ from engine.optim.build import build  # noqa: E402
 from engine.spectra.training import SpectraParams, SpectraTask  # noqa: E402
 from engine.train.vae import VAEParams, VAETask  # noqa: E402
 
+INFORMATIVE = "all but accumulation"
 CONFIGS: dict[str, dict] = {
     "adam": {},
     "adam (a second copy)": {},  # the control: how far two identical steps differ in this run
@@ -51,7 +53,8 @@ CONFIGS: dict[str, dict] = {
     "lookahead": {"lookahead": True},
     "lazy (every weight)": {"lazy": True},
     "ema": {"ema": 0.999},
-    "all but accumulation": {"schedule": "1000:1,2000:0.1", "weight_decay": 0.01, "layer_adaptation": True,
+    # not a target (the issue's "all stacked" includes accumulation): each wrapper's pass over the weights adds up
+    INFORMATIVE: {"schedule": "1000:1,2000:0.1", "weight_decay": 0.01, "layer_adaptation": True,
                              "lookahead": True, "lazy": True, "ema": 0.999},
     "all stacked": {"accumulate": 4, "schedule": "1000:1,2000:0.1", "weight_decay": 0.01,
                     "layer_adaptation": True, "lookahead": True, "lazy": True, "ema": 0.999},
@@ -132,9 +135,11 @@ def main() -> None:
         print(f"\n{label}: bare Adam step {figures['adam'][0] * 1e3:.2f} ms CPU (medians over {rounds} rounds "
               f"on {copies} model{'s' if copies > 1 else ''})")
         for name, (t, ratio) in figures.items():
-            if not name.startswith("adam"):
+            target = not name.startswith("adam") and name != INFORMATIVE
+            if target:
                 worst = max(worst, ratio)
-            print(f"  {name:22s} {t * 1e3:8.2f} ms   {ratio:5.3f}×{'' if ratio <= 1.05 else '   > 1.05'}")
+            flag = "   (no target)" if name == INFORMATIVE else "" if ratio <= 1.05 else "   > 1.05"
+            print(f"  {name:22s} {t * 1e3:8.2f} ms   {ratio:5.3f}×{flag}")
     print(f"\nworst ratio {worst:.3f} (target ≤ 1.05)")
 
 

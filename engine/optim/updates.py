@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
+import numpy as np
 import torch
 from torch.autograd.graph import increment_version
 
@@ -76,6 +77,7 @@ class LayerAdaptation(_Chosen):
         self._kernels = _kernels()
         self._old: dict[torch.Tensor, torch.Tensor] = {}
         self._placed: dict[torch.Tensor, tuple[int, int]] = {}  # (version, storage) the buffer matches
+        self._views: dict[torch.Tensor, Any] = {}  # (weights, buffer) as numpy arrays, None off the fused path
 
     def _step(self) -> None:
         groups = [(g, self._live(g)) for g in self.param_groups]
@@ -84,18 +86,24 @@ class LayerAdaptation(_Chosen):
             for p in stale:
                 old = self._old.get(p)
                 if old is None or (old.shape, old.dtype, old.device) != (p.shape, p.dtype, p.device):
-                    self._old[p] = torch.empty_like(p)
+                    self._old[p] = old = torch.empty_like(p)
+                fused = self._kernels.fusable(p)
+                self._views[p] = (self._kernels.flat(p), self._kernels.flat(old)) if fused else None
             if stale:
                 torch._foreach_copy_([self._old[p] for p in stale], stale)
         self._inner_step()
         for g, live in groups:
             lr = max(float(g["lr"]), 1e-7)
+            eager = []
             for p in live:
-                if self._kernels.fusable(p):
-                    self._kernels.trust_update(p, self._old[p], lr)
-                    increment_version(p)  # written through numpy, unseen by autograd's in-place check
-                    self._placed[p] = (p._version, p.data_ptr())
-            self._eager([p for p in live if not self._kernels.fusable(p)], lr)
+                views = self._views[p]
+                if views is None:
+                    eager.append(p)
+                    continue
+                self._kernels.trust_update(*views, lr)
+                increment_version(p)  # written through numpy, unseen by autograd's in-place check
+                self._placed[p] = (p._version, p.data_ptr())
+            self._eager(eager, lr)
 
     def _eager(self, live: list[torch.Tensor], lr: float) -> None:
         if not live:
@@ -115,33 +123,51 @@ class Lazy(_Chosen):
     inner optimizer still updates its moments for every row; only the
     weights of absent rows are held (copied out before the step and back
     after, so the cost follows the absent rows).  Dense gradients only.  On
-    the CPU the row test stops at a row's first non-zero entry
-    (:func:`engine.optim.kernels.zero_rows`)."""
+    the CPU one loop tests the rows, stopping at a row's first non-zero
+    entry, and copies the absent ones into a buffer kept across steps
+    (:func:`engine.optim.kernels.hold_rows`); elsewhere two reductions find
+    them (amax and amin: a row-wise ∞-norm or aminmax is ten times slower on
+    the CPU)."""
 
     def __init__(self, inner: Any, names: Names | None = None, include: Sequence[str] = ("embed",)) -> None:
         super().__init__(inner, names, include, ())
         self._kernels = _kernels()
+        self._buffers: dict[torch.Tensor, tuple[int, Any, Any, Any]] = {}  # storage, weights, rows, held
 
     def _step(self) -> None:
-        held = []
+        fused, eager = [], []
         for g in self.param_groups:
             for p in self._live(g):
-                absent = _zero_rows(p.grad, self._kernels)
+                if self._kernels.fusable(p) and self._kernels.fusable(p.grad):
+                    _, weights, rows, held = self._buffer(p)
+                    n = self._kernels.hold_rows(_rows(p.grad.detach()).numpy(), weights, rows, held)
+                    if n:
+                        fused.append((weights, rows, held, n))
+                    continue
+                weights = _rows(p)  # a view: the held rows go back through it
+                table = p.grad.reshape(weights.shape)
+                absent = torch.nonzero((table.amax(1) == 0) & (table.amin(1) == 0)).squeeze(1)
                 if len(absent):
-                    flat = p.view(len(p) if p.dim() else 1, -1)
-                    held.append((flat, absent, flat.index_select(0, absent)))
+                    eager.append((weights, absent, weights.index_select(0, absent)))
         self._inner_step()
-        for flat, absent, old in held:
-            flat.index_copy_(0, absent, old)
+        for held in fused:
+            self._kernels.restore_rows(*held)
+        for table, absent, old in eager:
+            table.index_copy_(0, absent, old)
+
+    def _buffer(self, p: torch.Tensor) -> tuple[int, Any, Any, Any]:
+        """``p`` as a 2-D numpy array, and room for its absent rows, kept while ``p``'s storage is."""
+        kept = self._buffers.get(p)
+        if kept is None or kept[0] != p.data_ptr():
+            weights = _rows(p.detach()).numpy()
+            kept = (p.data_ptr(), weights, np.empty(len(weights), np.int64), np.empty_like(weights))
+            self._buffers[p] = kept
+        return kept
 
 
-def _zero_rows(grad: torch.Tensor, kernels: Any) -> torch.Tensor:
-    """The all-zero rows (first axis) of ``grad``: by the fused loop where it takes them, else
-    by two reductions (amax and amin: a row-wise ∞-norm or aminmax is ten times slower on the CPU)."""
-    rows = grad.detach().reshape(len(grad), -1) if grad.dim() else grad.detach().reshape(1, 1)
-    if kernels.fusable(rows):
-        return kernels.zero_rows(rows)
-    return torch.nonzero((rows.amax(1) == 0) & (rows.amin(1) == 0)).squeeze(1)
+def _rows(t: torch.Tensor) -> torch.Tensor:
+    """``t`` as a table of rows along its first axis (a scalar is one row)."""
+    return t.view(len(t) if t.dim() else 1, -1)
 
 
 def _kernels() -> Any:

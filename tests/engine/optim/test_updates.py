@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from engine.optim import kernels
-from engine.optim.updates import LayerAdaptation, Lazy, WeightDecay, _zero_rows
+from engine.optim.updates import LayerAdaptation, Lazy, WeightDecay
 
 
 def linear(seed=0):
@@ -163,7 +163,8 @@ def test_layer_adaptation_follows_weights_moved_to_double():
     torch.testing.assert_close(layer.weight.detach(), before - 0.05 * before.norm() * g / g.norm(), rtol=1e-12, atol=0)
 
 
-def test_zero_rows_finds_exactly_the_all_zero_rows():
+@pytest.mark.parametrize("contiguous", [True, False], ids=["fused", "eager"])
+def test_lazy_holds_exactly_the_all_zero_rows(contiguous):
     g = torch.randn(7, 5)
     g[[1, 4, 6]] = 0.0
     g[4, 2] = -0.0  # still zero
@@ -171,9 +172,28 @@ def test_zero_rows_finds_exactly_the_all_zero_rows():
     g[2, 4] = 1e-42  # a denormal is not zero
     g[3] = 0.0
     g[3, 0] = float("nan")  # nor is NaN
-    expected = np.flatnonzero(~(g.numpy() != 0).any(axis=1))
-    assert _zero_rows(g, kernels).tolist() == expected.tolist() == [1, 4, 6]
-    assert _zero_rows(torch.zeros(()), kernels).tolist() == [0]
+    held = np.flatnonzero(~(g.numpy() != 0).any(axis=1))
+    assert held.tolist() == [1, 4, 6]
+    w = torch.nn.Parameter(torch.randn(7, 5))
+    opt = Lazy(torch.optim.SGD([w], lr=0.1, weight_decay=0.5), {w: "embed"})  # the decay moves every row
+    before = w.detach().clone()
+    w.grad = g.clone() if contiguous else g.t().contiguous().t()
+    assert kernels.fusable(w.grad) is contiguous
+    opt.step()
+    assert torch.equal(w.detach()[held], before[held])
+    moved = np.setdiff1d(np.arange(7), held)
+    assert (w.detach()[moved] != before[moved]).all()
+
+
+def test_lazy_holds_a_scalar_with_no_gradient():
+    s = torch.nn.Parameter(torch.tensor(2.0))
+    opt = Lazy(torch.optim.Adam([s], lr=0.1), {s: "embed"})
+    s.grad = torch.tensor(1.0)
+    opt.step()  # Adam's moments now move it even with a zero gradient
+    after = s.item()
+    s.grad = torch.tensor(0.0)
+    opt.step()
+    assert s.item() == after != 2.0
 
 
 @pytest.mark.parametrize("contiguous", [True, False], ids=["fused", "eager"])
@@ -189,3 +209,19 @@ def test_lazy_holds_the_zero_rows_on_either_path(contiguous):
     moved = before - 0.1 * grad
     moved[[0, 3]] = before[[0, 3]]
     torch.testing.assert_close(w.detach(), moved)
+
+
+def test_lazy_follows_weights_moved_to_double():
+    layer = torch.nn.Embedding(4, 3)
+    opt = Lazy(torch.optim.SGD(layer.parameters(), lr=0.1), {layer.weight: "embed"})
+    layer.weight.grad = torch.ones(4, 3)
+    opt.step()
+    layer.double()  # a new float64 tensor for the same parameter
+    before = layer.weight.detach().clone()
+    grad = torch.ones(4, 3, dtype=torch.float64)
+    grad[2] = 0.0
+    layer.weight.grad = grad
+    opt.step()
+    expected = before - 0.1 * grad
+    torch.testing.assert_close(layer.weight.detach(), expected, rtol=0, atol=1e-15)
+    assert layer.weight.dtype == torch.float64
