@@ -65,9 +65,9 @@ class LayerAdaptation(_Chosen):
     The old weights live in a buffer kept across steps.  On the CPU the fused
     loops of :mod:`engine.optim.kernels` leave the placed weights in it too,
     so the next step copies only a tensor changed since: PyTorch's version
-    counter and the storage tell, for every in-place op and ``load_state_dict``
-    (Lookahead's and the EMA's writes included).  Writes it does not see —
-    through ``.data``, or a *fused* optimizer step of another optimizer over
+    counter, the storage and the shape tell, for every in-place op, a new
+    ``.data`` and ``load_state_dict`` (Lookahead's and the EMA's writes
+    included).  Writes it does not see — in place through ``.data``, or a *fused* optimizer step of another optimizer over
     the same weights — would leave the buffer stale; none of the trainers
     makes them.  Elsewhere the buffer is refilled every step and the rest is
     eager multi-tensor ops, the norms coming to the host in one transfer."""
@@ -76,13 +76,13 @@ class LayerAdaptation(_Chosen):
         super().__init__(inner, names, None, exclude)
         self._kernels = _kernels()
         self._old: dict[torch.Tensor, torch.Tensor] = {}
-        self._placed: dict[torch.Tensor, tuple[int, int]] = {}  # (version, storage) the buffer matches
+        self._placed: dict[torch.Tensor, tuple] = {}  # (version, storage, shape) the buffer matches
         self._views: dict[torch.Tensor, Any] = {}  # (weights, buffer) as numpy arrays, None off the fused path
 
     def _step(self) -> None:
         groups = [(g, self._live(g)) for g in self.param_groups]
         for _, live in groups:
-            stale = [p for p in live if self._placed.get(p) != (p._version, p.data_ptr())]
+            stale = [p for p in live if self._placed.get(p) != (p._version, p.data_ptr(), p.shape)]
             for p in stale:
                 old = self._old.get(p)
                 if old is None or (old.shape, old.dtype, old.device) != (p.shape, p.dtype, p.device):
@@ -102,7 +102,7 @@ class LayerAdaptation(_Chosen):
                     continue
                 self._kernels.trust_update(*views, lr)
                 increment_version(p)  # written through numpy, unseen by autograd's in-place check
-                self._placed[p] = (p._version, p.data_ptr())
+                self._placed[p] = (p._version, p.data_ptr(), p.shape)
             self._eager(eager, lr)
 
     def _eager(self, live: list[torch.Tensor], lr: float) -> None:
@@ -132,7 +132,7 @@ class Lazy(_Chosen):
     def __init__(self, inner: Any, names: Names | None = None, include: Sequence[str] = ("embed",)) -> None:
         super().__init__(inner, names, include, ())
         self._kernels = _kernels()
-        self._buffers: dict[torch.Tensor, tuple[int, Any, Any, Any]] = {}  # storage, weights, rows, held
+        self._buffers: dict[torch.Tensor, tuple] = {}  # (storage, shape), weights, rows, held
 
     def _step(self) -> None:
         fused, eager = [], []
@@ -155,12 +155,12 @@ class Lazy(_Chosen):
         for table, absent, old in eager:
             table.index_copy_(0, absent, old)
 
-    def _buffer(self, p: torch.Tensor) -> tuple[int, Any, Any, Any]:
-        """``p`` as a 2-D numpy array, and room for its absent rows, kept while ``p``'s storage is."""
+    def _buffer(self, p: torch.Tensor) -> tuple:
+        """``p`` as a 2-D numpy array, and room for its absent rows, kept while ``p``'s storage and shape are."""
         kept = self._buffers.get(p)
-        if kept is None or kept[0] != p.data_ptr():
+        if kept is None or kept[0] != (p.data_ptr(), p.shape):
             weights = _rows(p.detach()).numpy()
-            kept = (p.data_ptr(), weights, np.empty(len(weights), np.int64), np.empty_like(weights))
+            kept = ((p.data_ptr(), p.shape), weights, np.empty(len(weights), np.int64), np.empty_like(weights))
             self._buffers[p] = kept
         return kept
 

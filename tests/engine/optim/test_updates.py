@@ -225,3 +225,28 @@ def test_lazy_follows_weights_moved_to_double():
     expected = before - 0.1 * grad
     torch.testing.assert_close(layer.weight.detach(), expected, rtol=0, atol=1e-15)
     assert layer.weight.dtype == torch.float64
+
+
+def test_lazy_and_layer_adaptation_follow_a_weight_reshaped_in_its_storage():
+    w = torch.nn.Parameter(torch.randn(4, 6))
+    lazy = Lazy(torch.optim.SGD([w], lr=0.1), {w: "embed"})
+    w.grad = torch.ones(4, 6)
+    lazy.step()
+    w.data = w.data.view(6, 4)  # the same storage, other rows
+    before = w.detach().clone()
+    grad = torch.ones(6, 4)
+    grad[5] = 0.0
+    w.grad = grad
+    lazy.step()
+    torch.testing.assert_close(w.detach(), before - 0.1 * grad, rtol=0, atol=0)
+
+    v = torch.nn.Parameter(torch.randn(12))
+    adapted = LayerAdaptation(torch.optim.SGD([v], lr=0.05))
+    v.grad = torch.ones(12)
+    adapted.step()
+    v.data = v.data[:6]  # the same storage, fewer weights
+    before = v.detach().clone()
+    v.grad = torch.arange(6.0)
+    adapted.step()
+    g = v.grad
+    torch.testing.assert_close(v.detach(), before - 0.05 * before.norm() * g / g.norm())
