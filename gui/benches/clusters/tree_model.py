@@ -1,7 +1,7 @@
 """The module tree as a Qt item model, read straight from the engine's
 :class:`~engine.graph.tree.ModuleTree` arrays: no item object per module, so a tree of
 thousands of modules opens at once.  Columns: path, name (top members by flow), flow
-share, size, level.  A sort/filter proxy sorts siblings and keeps the ancestors of
+share and size (a level is the path's length).  A sort/filter proxy sorts siblings and keeps the ancestors of
 every module that matches the filter."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from PySide6.QtCore import QAbstractItemModel, QModelIndex, QSortFilterProxyMode
 
 from engine.graph.tree import ModuleTree
 
-COLUMNS = ("Module", "Top members", "Flow %", "Size", "Level")
+COLUMNS = ("Module", "Top members", "Flow %", "Size")
 TOOLTIP_MEMBERS = 20
 NAME_COLUMN = 1
 
@@ -80,11 +80,9 @@ class ModuleTreeModel(QAbstractItemModel):
             return None
         m, col, tree = self.module(index), index.column(), self.tree
         if role == Qt.ItemDataRole.DisplayRole:
-            return (tree.path_text(m), tree.names[m], f"{100 * tree.flow[m]:.2f}", f"{int(tree.size[m]):,}",
-                    str(len(tree.path[m])))[col]
+            return (tree.path_text(m), tree.names[m], f"{100 * tree.flow[m]:.2f}", f"{int(tree.size[m]):,}")[col]
         if role == Qt.ItemDataRole.UserRole:  # raw values for sorting
-            return (int(tree.path[m][-1]), tree.names[m], float(tree.flow[m]), int(tree.size[m]),
-                    len(tree.path[m]))[col]
+            return (int(tree.path[m][-1]), tree.names[m], float(tree.flow[m]), int(tree.size[m]))[col]
         if role == Qt.ItemDataRole.ToolTipRole:
             shown = tree.members(m)[:TOOLTIP_MEMBERS]
             more = int(tree.size[m]) - len(shown)
