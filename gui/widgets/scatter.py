@@ -130,7 +130,8 @@ class LabelScatter(QWidget):
 
     # -- hover -------------------------------------------------------------------------
     def point_at(self, scene_pos) -> int:
-        """Index of the point nearest the scene position within HOVER_PX pixels, or -1."""
+        """Index of the point nearest the scene position within HOVER_PX pixels, or -1; of
+        points as near (one on another), the one drawn on top: the one the user sees."""
         if not len(self.points):
             return -1
         vb = self.plot.getViewBox()
@@ -138,9 +139,11 @@ class LabelScatter(QWidget):
             return -1
         at = vb.mapSceneToView(scene_pos)
         sx, sy = vb.viewPixelSize()
-        d2 = ((self.points[:, 0] - at.x()) / sx) ** 2 + ((self.points[:, 1] - at.y()) / sy) ** 2
-        i = int(np.argmin(d2))
-        return i if d2[i] <= HOVER_PX ** 2 else -1
+        top_first = _drawing_order(len(self.points))[::-1]
+        shown = self.points[top_first]
+        d2 = ((shown[:, 0] - at.x()) / sx) ** 2 + ((shown[:, 1] - at.y()) / sy) ** 2
+        k = int(np.argmin(d2))
+        return int(top_first[k]) if d2[k] <= HOVER_PX ** 2 else -1
 
     def _on_hover(self, args) -> None:
         pos = args[0]

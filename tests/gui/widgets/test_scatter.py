@@ -128,3 +128,17 @@ def test_each_point_is_drawn_in_its_label_colour(scatter, qtbot):
             assert max(abs(drawn.red() - expected.red()), abs(drawn.green() - expected.green()),
                        abs(drawn.blue() - expected.blue())) <= 8, (lab, drawn.name(), expected.name())
         labels = labels[::-1].copy()
+
+
+def test_hovering_points_one_on_another_reads_the_one_drawn_on_top(scatter, qtbot):
+    # a GAN that has collapsed a mode: real and generated points at the same place
+    pts = np.repeat(np.random.default_rng(4).normal(size=(30, 2)), 2, axis=0)
+    labels = np.tile([0, 1], 30)
+    scatter.set_points(pts, labels, ("x₁", "x₂"), ["real", "generated"])
+    qtbot.wait(20)
+    drawn = scatter.scatter.data
+    vb = scatter.plot.getViewBox()
+    for j in range(0, 60, 2):
+        i = scatter.point_at(vb.mapViewToScene(QPointF(*pts[j])))
+        on_top = [k for k, (x, y) in enumerate(zip(drawn["x"], drawn["y"])) if (x, y) == tuple(pts[j])][-1]
+        assert labels[i] == [0, 1][drawn["brush"][on_top].color().name() == QColor(label_color(1)).name()]
