@@ -9,10 +9,9 @@ one that places the update and keeps the new weights for the next step: the
 wrapper's own time on the VAE's 1.6 MB of weights (caches warm) fell from
 0.55 ms to 0.12 ms; within a training step, after the backward pass has
 moved the weights out of cache, it is 0.22 ms of a 3.9 ms step (the whole
-cost against bare Adam is in ``benchmarks/optim_overhead.py``).  Lazy optimisation tests and holds rows in
-one pass: a row's test stops at its first non-zero gradient, so a dense
-weight costs about one read per row instead of two full reductions, and only
-absent rows are copied.
+cost against bare Adam is in ``benchmarks/optim_overhead.py``).  Lazy optimisation's row test stops at a
+row's first non-zero gradient, so a dense weight costs about one read per row
+instead of two full reductions, and only absent rows are copied.
 
 Only contiguous float32/float64 CPU tensors go through these loops
 (:func:`fusable`); the wrappers keep their eager path for the rest (CUDA,
@@ -78,6 +77,8 @@ def trust_update(new: np.ndarray, old: np.ndarray, lr: float) -> None:
     """LAMB's trust ratio on one tensor's memory (:func:`flat`): ``new`` holds the inner
     optimizer's θ_new, ``old`` θ_old; both end holding θ_old + r(θ_new − θ_old),
     r = lr‖θ_old‖/‖θ_new − θ_old‖ (1 when either norm is 0).  One call from Python a tensor."""
+    if new.size != old.size:
+        raise ValueError("trust_update: the weights and their old copy differ in size")
     sx, sd = _norms(new, old)
     ratio = lr * math.sqrt(sx) / math.sqrt(sd) if sx > 0 and sd > 0 else 1.0
     _place(new, old, ratio)
@@ -88,10 +89,13 @@ _UNSIGNED = {np.dtype(np.float32): (np.uint32, np.uint32(0x7FFF_FFFF)),
 
 
 def hold_rows(grad: np.ndarray, weights: np.ndarray, rows: np.ndarray, held: np.ndarray) -> int:
-    """Copy the rows of ``weights`` whose ``grad`` row is all zero (±0) into ``held``, their
-    indices into ``rows``, and return how many.  All 2-D of one shape but ``rows`` (1-D, one
-    entry a row).  The test ORs the gradient's bits without the sign, 64 at a time (a
-    vectorised loop), and stops at a row's first block with a non-zero (NaN included)."""
+    """Write the indices of the all-zero (±0) rows of ``grad`` into ``rows`` and copy those
+    rows of ``weights`` into ``held``, as many as it has room for; return how many rows are
+    zero (more than ``held`` took: :func:`gather_rows` copies them all into a larger one).
+    The test ORs the bits without the sign, 64 at a time (a vectorised loop), and stops at a
+    row's first block with a non-zero (NaN too); the copy follows at once, in one pass."""
+    if not (grad.shape == weights.shape and len(rows) >= len(weights) and held.shape[1:] == weights.shape[1:]):
+        raise ValueError("hold_rows: the arrays do not fit")  # the loop has no bounds checks
     unsigned, magnitude = _UNSIGNED[grad.dtype]
     return _hold_rows(grad.view(unsigned), magnitude, weights, rows, held)
 
@@ -112,9 +116,24 @@ def _hold_rows(bits: np.ndarray, magnitude: int, weights: np.ndarray, rows: np.n
                 break
         if zero:
             rows[n] = r
-            _copy(weights[r], held[n])
+            if n < held.shape[0]:
+                _copy(weights[r], held[n])
             n += 1
     return n
+
+
+def gather_rows(weights: np.ndarray, rows: np.ndarray, n: int, held: np.ndarray) -> None:
+    """Copy the ``n`` rows of ``weights`` listed in ``rows`` (by :func:`hold_rows`) into the
+    first rows of ``held``."""
+    if not (n <= min(len(held), len(rows)) and held.shape[1:] == weights.shape[1:]):
+        raise ValueError("gather_rows: the rows do not fit")  # the loop has no bounds checks
+    _gather(weights, rows, n, held)
+
+
+@numba.njit(cache=True, nogil=True)
+def _gather(weights: np.ndarray, rows: np.ndarray, n: int, held: np.ndarray) -> None:
+    for k in range(n):
+        _copy(weights[rows[k]], held[k])
 
 
 @numba.njit(cache=True, nogil=True)
@@ -124,7 +143,7 @@ def _copy(src: np.ndarray, dst: np.ndarray) -> None:
 
 
 @numba.njit(cache=True, nogil=True)
-def restore_rows(weights: np.ndarray, rows: np.ndarray, held: np.ndarray, n: int) -> None:
-    """Put back the ``n`` rows :func:`hold_rows` kept."""
+def restore_rows(weights: np.ndarray, rows: np.ndarray, n: int, held: np.ndarray) -> None:
+    """Put back the ``n`` rows :func:`gather_rows` kept (the same arrays, checked there)."""
     for k in range(n):
         _copy(held[k], weights[rows[k]])

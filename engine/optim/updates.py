@@ -85,7 +85,8 @@ class LayerAdaptation(_Chosen):
             stale = [p for p in live if self._placed.get(p) != (p._version, p.data_ptr(), p.shape)]
             for p in stale:
                 old = self._old.get(p)
-                if old is None or (old.shape, old.dtype, old.device) != (p.shape, p.dtype, p.device):
+                if old is None or (old.shape, old.stride(), old.dtype, old.device) != \
+                        (p.shape, p.stride(), p.dtype, p.device):
                     self._old[p] = old = torch.empty_like(p)
                 fused = self._kernels.fusable(p)
                 self._views[p] = (self._kernels.flat(p), self._kernels.flat(old)) if fused else None
@@ -132,37 +133,51 @@ class Lazy(_Chosen):
     def __init__(self, inner: Any, names: Names | None = None, include: Sequence[str] = ("embed",)) -> None:
         super().__init__(inner, names, include, ())
         self._kernels = _kernels()
-        self._buffers: dict[torch.Tensor, tuple] = {}  # (storage, shape), weights, rows, held
+        self._buffers: dict[torch.Tensor, list] = {}  # (storage, shape), weights, row slots, held rows
 
     def _step(self) -> None:
         fused, eager = [], []
         for g in self.param_groups:
             for p in self._live(g):
-                if self._kernels.fusable(p) and self._kernels.fusable(p.grad):
-                    _, weights, rows, held = self._buffer(p)
-                    n = self._kernels.hold_rows(_rows(p.grad.detach()).numpy(), weights, rows, held)
+                k = self._kernels
+                if p.grad.shape == p.shape and k.fusable(p) and k.fusable(p.grad):
+                    weights, rows, held = self._buffers_of(p)
+                    n = k.hold_rows(_rows(p.grad.detach()).numpy(), weights, rows, held)
+                    if n > len(held):  # more rows absent than ever: all copied again, into more room
+                        held = self._room(p, n)
+                        k.gather_rows(weights, rows, n, held)
                     if n:
-                        fused.append((weights, rows, held, n))
+                        fused.append((p, weights, rows, n, held))
                     continue
-                weights = _rows(p)  # a view: the held rows go back through it
-                table = p.grad.reshape(weights.shape)
+                self._buffers.pop(p, None)  # off the fused path: let go of the old storage's views
+                table = p.grad.reshape(len(p) if p.dim() else 1, -1)
                 absent = torch.nonzero((table.amax(1) == 0) & (table.amin(1) == 0)).squeeze(1)
                 if len(absent):
-                    eager.append((weights, absent, weights.index_select(0, absent)))
+                    target = p if p.dim() else p.view(1)  # index_copy_ writes any layout
+                    eager.append((target, absent, target.index_select(0, absent)))
         self._inner_step()
-        for held in fused:
+        for p, *held in fused:
             self._kernels.restore_rows(*held)
-        for table, absent, old in eager:
-            table.index_copy_(0, absent, old)
+            increment_version(p)  # written through numpy: a wrapper inside sees the change
+        for target, absent, old in eager:
+            target.index_copy_(0, absent, old)
 
-    def _buffer(self, p: torch.Tensor) -> tuple:
-        """``p`` as a 2-D numpy array, and room for its absent rows, kept while ``p``'s storage and shape are."""
+    def _buffers_of(self, p: torch.Tensor) -> list[np.ndarray]:
+        """``p`` as a 2-D numpy array, a slot a row for the absent ones' indices and room for
+        their copies (none at first), kept while ``p``'s storage and shape are."""
         kept = self._buffers.get(p)
         if kept is None or kept[0] != (p.data_ptr(), p.shape):
             weights = _rows(p.detach()).numpy()
-            kept = ((p.data_ptr(), p.shape), weights, np.empty(len(weights), np.int64), np.empty_like(weights))
+            kept = [(p.data_ptr(), p.shape), weights, np.empty(len(weights), np.int64), weights[:0].copy()]
             self._buffers[p] = kept
-        return kept
+        return kept[1:]
+
+    def _room(self, p: torch.Tensor, n: int) -> np.ndarray:
+        """Room for ``n`` rows of ``p``, grown by doubling (to at most all of them) and kept:
+        an embedding's absent rows vary from batch to batch."""
+        kept = self._buffers[p]
+        kept[3] = np.empty((min(len(kept[1]), max(n, 2 * len(kept[3]))), *kept[1].shape[1:]), kept[1].dtype)
+        return kept[3]
 
 
 def _rows(t: torch.Tensor) -> torch.Tensor:

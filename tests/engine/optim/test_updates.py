@@ -250,3 +250,62 @@ def test_lazy_and_layer_adaptation_follow_a_weight_reshaped_in_its_storage():
     adapted.step()
     g = v.grad
     torch.testing.assert_close(v.detach(), before - 0.05 * before.norm() * g / g.norm())
+
+
+@pytest.mark.parametrize("contiguous", [True, False], ids=["fused", "eager"])
+def test_lazy_around_layer_adaptation_feeds_it_the_held_rows(contiguous):
+    # θ' = θ − γ‖θ‖u/‖u‖ with u = g + λθ (SGD with weight decay, rescaled), absent rows kept
+    w = torch.nn.Parameter(torch.arange(12.0).view(4, 3) + 1)
+    opt = Lazy(LayerAdaptation(torch.optim.SGD([w], lr=0.1, weight_decay=0.5)), {w: "embed"})
+    theta = w.detach().clone()
+    for k in range(3):
+        g = torch.ones(4, 3) * (k + 1)
+        g[k] = 0.0
+        w.grad = g if contiguous else g.t().contiguous().t()
+        opt.step()
+        u = g + 0.5 * theta
+        moved = theta - 0.1 * theta.norm() * u / u.norm()
+        moved[k] = theta[k]
+        theta = moved
+        torch.testing.assert_close(w.detach(), theta)
+
+
+def test_lazy_takes_a_weight_whose_rows_are_not_one_view():
+    w = torch.nn.Parameter(torch.randn(4, 3, 2).permute(1, 0, 2))  # no 2-D view of it exists
+    opt = Lazy(torch.optim.SGD([w], lr=0.1), {w: "embed"})
+    before = w.detach().clone()
+    for absent in ([], [1]):
+        grad = torch.ones(3, 4, 2)
+        grad[absent] = 0.0
+        w.grad = grad
+        opt.step()
+        expected = before - 0.1 * grad
+        expected[absent] = before[absent]
+        torch.testing.assert_close(w.detach(), expected)
+        before = expected
+
+
+def test_lazy_refuses_a_gradient_of_another_shape_without_harm():
+    w = torch.nn.Parameter(torch.randn(1000, 64))
+    opt = Lazy(torch.optim.SGD([w], lr=0.1), {w: "embed"})
+    w.grad = torch.zeros(1000, 64)
+    opt.step()
+    w.data = w.data[:10]  # the old gradient is left over
+    with pytest.raises(RuntimeError):
+        opt.step()
+
+
+@pytest.mark.parametrize("contiguous", [True, False], ids=["fused", "eager"])
+def test_lazy_holds_more_rows_than_ever_before(contiguous):
+    w = torch.nn.Parameter(torch.randn(6, 5, dtype=torch.float64))
+    opt = Lazy(torch.optim.SGD([w], lr=0.1, weight_decay=0.5), {w: "embed"})
+    theta = w.detach().clone()
+    for absent in ([], [4], [0, 2, 3, 5], [1], list(range(6))):
+        g = torch.ones(6, 5, dtype=torch.float64)
+        g[absent] = 0.0
+        w.grad = g if contiguous else g.t().contiguous().t()
+        opt.step()
+        moved = theta - 0.1 * (g + 0.5 * theta)
+        moved[absent] = theta[absent]
+        theta = moved
+        torch.testing.assert_close(w.detach(), theta, rtol=0, atol=1e-15)
