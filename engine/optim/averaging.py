@@ -78,7 +78,7 @@ class EMA(_Copy):
         if self.swapped:
             raise RuntimeError("an optimizer step while the EMA's average is swapped in")
         self._inner_step()
-        torch._foreach_lerp_(self.copy, [p.detach() for p in self.params()], 1.0 - self.decay)
+        torch._foreach_lerp_(self.copy, self.params(), 1.0 - self.decay)  # read only, under no_grad
 
     def swap(self) -> None:
         """Exchange the weights and the average (twice is a no-op)."""

@@ -139,10 +139,10 @@ class Lazy(_Chosen):
         fused, eager = [], []
         for g in self.param_groups:
             for p in self._live(g):
-                k = self._kernels
-                if p.grad.shape == p.shape and k.fusable(p) and k.fusable(p.grad):
+                k, grad = self._kernels, p.grad
+                if grad.shape == p.shape and k.fusable(p) and k.fusable(grad):
                     weights, rows, held = self._buffers_of(p)
-                    n = k.hold_rows(_rows(p.grad.detach()).numpy(), weights, rows, held)
+                    n = k.hold_rows(grad.detach().numpy().reshape(weights.shape), weights, rows, held)
                     if n > len(held):  # more rows absent than ever: all copied again, into more room
                         held = self._room(p, n)
                         k.gather_rows(weights, rows, n, held)
