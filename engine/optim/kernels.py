@@ -144,6 +144,7 @@ def _copy(src: np.ndarray, dst: np.ndarray) -> None:
 
 @numba.njit(cache=True, nogil=True)
 def restore_rows(weights: np.ndarray, rows: np.ndarray, n: int, held: np.ndarray) -> None:
-    """Put back the ``n`` rows :func:`gather_rows` kept (the same arrays, checked there)."""
+    """Put back the ``n`` rows :func:`hold_rows` or :func:`gather_rows` kept (the same
+    arrays, checked there)."""
     for k in range(n):
         _copy(held[k], weights[rows[k]])
