@@ -10,7 +10,7 @@ import dataclasses
 import math
 import typing
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 from engine.errors import UserError
 
@@ -32,15 +32,18 @@ def param(
     positional: bool = False,
     group: str = "",
     off_flag: str | None = None,
+    validate: Callable[[Any], Any] | None = None,
 ) -> Any:
     """Declare a job parameter: a dataclass field with its documentation.
 
     ``slider`` is the range a GUI slider spans (values outside it can still be typed);
     ``positional`` makes it a positional argument of the CLI verb (an input file); ``off_flag`` gives a
-    bool a second, plain-language flag that turns it off (``--undirected`` beside ``--directed``)."""
+    bool a second, plain-language flag that turns it off (``--undirected`` beside ``--directed``);
+    ``validate`` reads a value with a grammar of its own (a schedule) and raises :class:`ParamError`,
+    so :func:`check` refuses it before a job starts, as it does a value out of range."""
     meta = {"help": help, "choices": tuple(choices) if choices else None,
             "minimum": minimum, "maximum": maximum, "label": label, "gui": gui, "slider": slider,
-            "positional": positional, "group": group, "off_flag": off_flag}
+            "positional": positional, "group": group, "off_flag": off_flag, "validate": validate}
     return dataclasses.field(default=default, metadata=meta)
 
 
@@ -68,10 +71,16 @@ class ParamSpec:
     positional: bool = False
     group: str = ""
     off_flag: str | None = None
+    validate: Callable[[Any], Any] | None = None
 
     @property
     def flag(self) -> str:
         return "--" + self.name.replace("_", "-")
+
+    @property
+    def title(self) -> str:
+        """How a message names the field for both readers: its form label and its flag."""
+        return self.label if self.positional else f"{self.label} ({self.flag})"
 
 
 def specs(cls: type) -> list[ParamSpec]:
@@ -86,25 +95,36 @@ def specs(cls: type) -> list[ParamSpec]:
             choices=m.get("choices"), minimum=m.get("minimum"), maximum=m.get("maximum"),
             label=m.get("label") or f.name.replace("_", " ").capitalize(), gui=m.get("gui", True),
             slider=m.get("slider"), positional=m.get("positional", False), group=m.get("group", ""),
-            off_flag=m.get("off_flag")))
+            off_flag=m.get("off_flag"), validate=m.get("validate")))
     return [s for s in out if not s.group] + [s for s in out if s.group]
 
 
 def check(params: Any) -> None:
-    """Raise :class:`ParamError` naming the first field outside its declaration."""
+    """Raise :class:`ParamError` naming the first field outside its declaration (by its
+    label and flag: the form and the command line both read the message)."""
     for s in specs(type(params)):
-        value = getattr(params, s.name)
+        value, name = getattr(params, s.name), s.title
         if s.type in (int, float):
             if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise ParamError(f"{s.name} must be a number; got {value!r}")
+                raise ParamError(f"{name} must be a number; got {value!r}")
             if not math.isfinite(value):
-                raise ParamError(f"{s.name} must be a finite number; got {value}")
+                raise ParamError(f"{name} must be a finite number; got {value}")
         if s.choices is not None and value not in s.choices:
-            raise ParamError(f"{s.name} must be one of {', '.join(map(str, s.choices))}; got {value!r}")
+            raise ParamError(f"{name} must be one of {', '.join(map(str, s.choices))}; got {value!r}")
         if s.minimum is not None and value < s.minimum:
-            raise ParamError(f"{s.name} must be ≥ {s.minimum}; got {value}")
+            raise ParamError(f"{name} must be ≥ {_shown(s.minimum)}; got {_shown(value)}")
         if s.maximum is not None and value > s.maximum:
-            raise ParamError(f"{s.name} must be ≤ {s.maximum}; got {value}")
+            raise ParamError(f"{name} must be ≤ {_shown(s.maximum)}; got {_shown(value)}")
+        if s.validate is not None:
+            try:
+                s.validate(value)
+            except ParamError as exc:
+                raise ParamError(f"{name}: {exc}") from None
+
+
+def _shown(value: float) -> str:
+    """A bound or value as a user typed it: 0.99999, 1e-07, 65536 (not 0.99999000000000004)."""
+    return str(value) if isinstance(value, int) else f"{value:.10g}"
 
 
 def to_dict(params: Any) -> dict[str, Any]:
@@ -140,7 +160,8 @@ def add_arguments(parser: argparse.ArgumentParser, cls: type) -> None:
         if s.minimum is not None or s.maximum is not None:
             extra.append(f"range {s.minimum if s.minimum is not None else '-∞'}…"
                          f"{s.maximum if s.maximum is not None else '∞'}")
-        help_text = f"{s.help} (default: {s.default}{'; ' + '; '.join(extra) if extra else ''})"
+        default = "none" if s.default == "" else s.default
+        help_text = f"{s.help} (default: {default}{'; ' + '; '.join(extra) if extra else ''})"
         if s.type is bool:
             parser.add_argument(s.flag, dest=s.name, action=argparse.BooleanOptionalAction,
                                 default=s.default, help=help_text)

@@ -26,7 +26,8 @@ from engine.params import ParamError
 
 
 def parse(text: str) -> dict[int, float]:
-    """'1000:1,2000:0.1' → {1000: 1.0, 2000: 0.1}; empty → {} (constant multiplier 1)."""
+    """'1000:1,2000:0.1' → {1000: 1.0, 2000: 0.1}; empty → {} (constant multiplier 1).  A
+    multiplier is ≥ 0: a negative one would climb the loss."""
     out: dict[int, float] = {}
     for item in text.replace(";", ",").split(","):
         if not item.strip():
@@ -37,12 +38,11 @@ def parse(text: str) -> dict[int, float]:
                 raise ValueError
             key, mult = int(step), float(value)
         except ValueError:
-            raise ParamError(f"schedule: {item.strip()!r} is not 'step:multiplier' (e.g. '1000:1,2000:0.1')") \
-                from None
-        if key < 0 or not math.isfinite(mult):
-            raise ParamError(f"schedule: {item.strip()!r} needs a step ≥ 0 and a finite multiplier")
+            raise ParamError(f"{item.strip()!r} is not 'update:multiplier' (e.g. '1000:1,2000:0.1')") from None
+        if key < 0 or not math.isfinite(mult) or mult < 0:
+            raise ParamError(f"{item.strip()!r} needs an update ≥ 0 and a finite multiplier ≥ 0")
         if key in out:
-            raise ParamError(f"schedule: step {key} is given twice")
+            raise ParamError(f"update {key} is given twice")
         out[key] = mult
     return out
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from engine.devices import DEVICE_CHOICES
 from engine.optim.factory import OPTIMIZERS
+from engine.optim.schedule import parse as parse_schedule
 from engine.params import param
 
 GROUP = "training"
@@ -39,7 +40,7 @@ class TrainBase:
                              label="Accumulate batches")
     schedule: str = _train("", "piecewise-linear learning-rate multiplier 'update:multiplier,…', from 0 at "
                            "update 0 unless 0 is given ('1000:1' is a warm-up; '1000:1,2000:0.1' then decays); "
-                           "empty: constant", label="LR schedule")
+                           "empty: constant", label="LR schedule", validate=parse_schedule)
     weight_decay: float = _train(0.0, "decoupled weight decay λ (θ ← θ − γλθ; biases and norms excluded; the "
                                  "blog's default rate is 0.01; 0: off)", minimum=0.0, maximum=1.0)
     layer_adaptation: bool = _train(False, "rescale each layer's update to γ‖θ‖ (LAMB's trust ratio; biases and "

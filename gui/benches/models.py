@@ -185,6 +185,7 @@ class ModelsBench(Bench):
         self.model_layout.addRow(self.form)
         self.curves.expect_metrics(self.job.metrics)
         self.driver.current_run = None
+        self.driver.forget_live()
         self.compare.clear()
         if self.messages.level == "info" and not self.busy:
             self.messages.clear()  # "Run completed (…gan…)" does not belong to the next experiment

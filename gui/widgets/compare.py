@@ -70,10 +70,10 @@ def parse_values(spec: prm.ParamSpec, text: str) -> list[Any]:
         try:
             value = float(item)
         except ValueError:
-            raise prm.ParamError(f"{spec.name}: {item.strip()!r} is not a number") from None
+            raise prm.ParamError(f"{spec.label}: {item.strip()!r} is not a number") from None
         if spec.type is int:
             if value != int(value):
-                raise prm.ParamError(f"{spec.name}: {item.strip()!r} is not a whole number")
+                raise prm.ParamError(f"{spec.label}: {item.strip()!r} is not a whole number")
             value = int(value)
         out.append(value)
     return list(dict.fromkeys(out))
@@ -176,7 +176,7 @@ class CompareDialog(QDialog):
     def grid(self) -> list[dict[str, Any]]:
         """The runs the ticked fields make; ParamError when a value cannot be used."""
         chosen = {name: row.values() for name, row in self.rows.items() if row.vary.isChecked()}
-        empty = [name for name, values in chosen.items() if not values]
+        empty = [self.rows[name].spec.label for name, values in chosen.items() if not values]
         if empty:
             raise prm.ParamError(f"{', '.join(empty)}: give at least one value")
         changes = grid(chosen)
@@ -190,6 +190,11 @@ class CompareDialog(QDialog):
         return changes
 
     def _update_count(self) -> None:
+        if not any(row.vary.isChecked() for row in self.rows.values()):  # nothing asked yet: no error
+            self.error.setText("")
+            self.count.setText("Tick a setting and give it two values or more.")
+            self.ok.setEnabled(False)
+            return
         try:
             n = len(self.grid())
         except prm.ParamError as exc:

@@ -92,6 +92,17 @@ class JobDriver(QObject):
         self.controls.bar.setFormat("starting…")
         self.thread.start()
 
+    def forget_live(self) -> None:
+        """Let go of the last live run's pictures and how it ended: another experiment is on
+        screen, and a past run's pictures or outcome must not show under its panels (a run
+        still going keeps them)."""
+        if self.busy:
+            return
+        self._live.clear()
+        self.drawn = set()
+        self.outcome = ""
+        self.controls.reset()
+
     def settings_of(self, run_dir: Path) -> tuple[str, dict[str, Any]] | None:
         """(job name, params as a dict) a past run was started with, to put back in a form ("run
         again"); None (said on the message bar) when its config cannot be used."""

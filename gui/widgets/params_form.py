@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 from PySide6.QtCore import QLocale, Qt, Signal
+from PySide6.QtGui import QValidator
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -21,10 +22,36 @@ from PySide6.QtWidgets import (
 
 from engine import params as prm
 
+_SCIENTIFIC = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)[eE][+-]?\d*$")  # 1e-5, 2.5E3, and 1e- while typed
+_MANTISSA = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)$")
+
 
 class TrimmedSpinBox(QDoubleSpinBox):
-    """A double spin box that keeps its decimals for what is typed but shows no trailing
-    zeros: 0.5, not 0.500000; 3.690342 stays whole."""
+    """A double spin box that keeps six decimals for what is typed (0.99999, 1e-05 — what a
+    run's config may hold, so *Run again* restores it) but shows no trailing zeros: 0.5, not
+    0.500000.  It also takes a value typed in scientific notation (1e-5)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setDecimals(6)
+
+    def validate(self, text: str, pos: int) -> object:  # Qt's override
+        if _SCIENTIFIC.match(text.strip()):
+            try:
+                value = float(text)
+            except ValueError:  # "1e-" on its way to "1e-5"
+                return QValidator.State.Intermediate, text, pos
+            inside = self.minimum() <= value <= self.maximum()
+            return (QValidator.State.Acceptable if inside else QValidator.State.Intermediate), text, pos
+        state = super().validate(text, pos)
+        if state[0] == QValidator.State.Invalid and _MANTISSA.match(text.strip()):
+            return QValidator.State.Intermediate, text, pos  # "5" out of range, on its way to "5e-4"
+        return state
+
+    def valueFromText(self, text: str) -> float:  # noqa: N802 - Qt's override
+        if _SCIENTIFIC.match(text.strip()):
+            return float(text)
+        return super().valueFromText(text)
 
     def textFromValue(self, value: float) -> str:  # noqa: N802 - Qt's override
         locale = QLocale(self.locale())
@@ -48,7 +75,6 @@ class SliderSpin(QWidget):
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setRange(0, self.STEPS)
         self.spin = TrimmedSpinBox()
-        self.spin.setDecimals(6)
         self.spin.setRange(spec.minimum if spec.minimum is not None else -1e12,
                            spec.maximum if spec.maximum is not None else 1e12)
         self.spin.setSingleStep((self.hi - self.lo) / 100)
@@ -126,7 +152,6 @@ class ParamsForm(QWidget):
             w.textChanged.connect(self.changed)
         elif spec.type is float:
             w = TrimmedSpinBox()
-            w.setDecimals(4)
             w.setSingleStep(0.05)
             w.setRange(spec.minimum if spec.minimum is not None else -1e12,
                        spec.maximum if spec.maximum is not None else 1e12)

@@ -64,6 +64,13 @@ class RunControls(QWidget):
             b.setText(label)
             b.setEnabled(False)
 
+    def reset(self) -> None:
+        """Idle with an empty bar: nothing on screen has run yet."""
+        self.set_idle()
+        self.bar.setValue(0)
+        self.bar.setFormat("%p%")
+        self.eta.setText("")
+
     def set_ended(self, outcome: str) -> None:
         """Idle, the bar saying how the last run ended (not its last progress or ETA)."""
         self.set_idle()

@@ -37,7 +37,7 @@ def test_non_finite_parameters_are_refused(value):
 @pytest.mark.parametrize("value", ["inf", "nan", "0", "-5", "1e9"])
 def test_net_scale_must_be_sane(tmp_path, value):
     out = cli("ellipses", f"--unit-mm={value}", "--out", tmp_path / "net.svg")
-    assert out.returncode == 2 and "unit_mm" in one_error_line(out)
+    assert out.returncode == 2 and "(--unit-mm)" in one_error_line(out)
     assert not (tmp_path / "net.svg").exists()
 
 

@@ -75,8 +75,10 @@ def test_adam_with_weight_decay_steps_as_the_decoupled_rule():
     torch.testing.assert_close(m.bias.detach(), b0 + 0.1 * 0.2 / (0.2 + 1e-8))
 
 
-def test_a_bad_schedule_is_one_line():
-    with pytest.raises(ParamError, match="schedule"):
+def test_a_bad_schedule_is_one_line_before_any_job_starts():
+    with pytest.raises(ParamError, match=r"^LR schedule \(--schedule\): 'warmup' is not 'update:multiplier'"):
+        prm.check(TrainBase(schedule="warmup"))  # what forms, Compare and verbs call before starting
+    with pytest.raises(ParamError, match="update:multiplier"):
         build(dataclasses.replace(TrainBase(), schedule="warmup"), torch.nn.Linear(2, 2).named_parameters())
 
 

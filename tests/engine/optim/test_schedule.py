@@ -19,7 +19,7 @@ def test_zero_key_replaces_the_start_and_empty_is_constant():
     assert multiplier(250, {1000: 1.0}) == 0.25  # a warm-up
 
 
-@pytest.mark.parametrize("text", ["1000", "a:1", "10:x", "-5:1", "10:1,10:2", "10:nan"])
+@pytest.mark.parametrize("text", ["1000", "a:1", "10:x", "-5:1", "10:1,10:2", "10:nan", "1000:", "10:-1", "1e3:1"])
 def test_bad_schedules_are_refused_in_one_line(text):
     with pytest.raises(ParamError) as err:
         parse(text)

@@ -252,5 +252,10 @@ def test_switching_experiment_drops_the_last_runs_news(qtbot, bench):
     bench.start()
     wait_idle(qtbot, bench)
     assert "Run completed" in bench.messages.message()
+    bench.runs.select([bench.driver.current_run])  # the finished run, selected: its saved pictures on screen
+    qtbot.waitUntil(lambda: bench.driver.shown is not None, timeout=5000)
     bench.experiment.setCurrentIndex(bench.experiment.findData("gan"))
     assert bench.messages.level == ""
+    qtbot.wait(50)
+    assert len(bench.latent.points) == 0 and bench.recon.isHidden()  # none of the VAE's pictures
+    assert "completed" not in bench.controls.bar.format() and bench.controls.bar.value() == 0

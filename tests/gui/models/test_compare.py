@@ -40,7 +40,8 @@ def test_dialog_offers_the_optimizer_fields_and_checks_every_run(qtbot):
     qtbot.addWidget(dialog)
     assert set(dialog.rows) == {"optimizer", "lr", "batch_size", "accumulate", "schedule", "weight_decay",
                                 "layer_adaptation", "lookahead", "lazy", "ema"}
-    assert not dialog.ok.isEnabled()  # nothing ticked yet
+    assert not dialog.ok.isEnabled() and dialog.error.text() == ""  # nothing ticked yet: a hint, no error
+    assert "Tick a setting" in dialog.count.text()
     opt = dialog.rows["optimizer"]
     assert [c for c, t in opt.options.items() if t.isChecked()] == ["adam"]  # the form's value
     dialog.rows["accumulate"].set([1, 100])
@@ -49,8 +50,11 @@ def test_dialog_offers_the_optimizer_fields_and_checks_every_run(qtbot):
     assert dialog.grid() == [{"accumulate": a, "lookahead": la} for a in (1, 100) for la in (False, True)]
     dialog.rows["lookahead"].vary.setChecked(False)
     dialog.rows["accumulate"].set([1, 0])  # below the field's minimum
-    assert not dialog.ok.isEnabled() and "accumulate must be ≥ 1" in dialog.error.text()
+    assert not dialog.ok.isEnabled() and "Accumulate batches (--accumulate) must be ≥ 1" in dialog.error.text()
     dialog.rows["accumulate"].set([1, 100])
+    dialog.rows["schedule"].set(["abc", "10:1"])  # a schedule that cannot be read: refused before any run
+    assert not dialog.ok.isEnabled() and "LR schedule (--schedule): 'abc'" in dialog.error.text()
+    dialog.rows["schedule"].vary.setChecked(False)
     qtbot.mouseClick(dialog.ok, Qt.MouseButton.LeftButton)
     assert dialog.result() == CompareDialog.DialogCode.Accepted
     assert dialog.changes == [{"accumulate": 1}, {"accumulate": 100}]

@@ -77,7 +77,7 @@ def test_params_form_round_trip_and_errors(qtbot):
     with pytest.raises(prm.ParamError, match="not a number"):
         form.params()
     form.editors["lr"].setText("-1")
-    with pytest.raises(prm.ParamError, match="lr must be"):
+    with pytest.raises(prm.ParamError, match=r"Learning rate \(--lr\) must be ≥ 1e-07; got -1"):
         form.params()
 
 
@@ -104,3 +104,22 @@ def test_spin_boxes_show_no_trailing_zeros_but_keep_typed_decimals(qtbot):
         box.setValue(value)
         assert box.text() == shown
         assert box.value() == pytest.approx(value, abs=1e-9)
+
+
+def test_a_form_keeps_what_a_run_recorded_and_takes_scientific_notation(qtbot):
+    form = ParamsForm(VAEParams)
+    qtbot.addWidget(form)
+    form.set_values({"ema": 0.99999, "weight_decay": 0.00001})  # a run made on the command line
+    p = form.params()
+    assert (p.ema, p.weight_decay) == (0.99999, 0.00001)  # not 1 (refused by Start) and "off"
+    box = form.editors["weight_decay"]
+    for typed, value in (("5e-4", 0.0005), ("2.5E-3", 0.0025), ("0.01", 0.01)):
+        box.lineEdit().selectAll()
+        qtbot.keyClicks(box.lineEdit(), typed)
+        box.interpretText()
+        assert box.value() == pytest.approx(value, rel=1e-12)
+    assert form.params().weight_decay == pytest.approx(0.01)
+    box.lineEdit().selectAll()
+    qtbot.keyClicks(box.lineEdit(), "3e2")  # above the maximum of 1: not taken
+    box.interpretText()
+    assert box.value() == pytest.approx(0.01)
