@@ -300,7 +300,9 @@ class MetricsPanel(QWidget):
             self.layout_widget.addItem(p, row=n // columns, col=n % columns)
         view = self.layout_widget
         view.setMinimumHeight(math.ceil(len(self.plots) / columns) * MIN_PLOT_HEIGHT_PX)  # more rows: a scroll bar
-        view.centralWidget.setGeometry(view.range)  # fitted again under the grid's new minimum width
+        # the scene fitted to the widget's size now: a size the new minimum brings about inside a resize
+        # event reaches no resize event of its own, and the grid would keep the old height (rows squeezed)
+        pg.GraphicsView.resizeEvent(view, None)
 
     def _plot(self, name: str, place: bool = True) -> pg.PlotItem:
         if name in self.plots:

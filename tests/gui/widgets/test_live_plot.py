@@ -1,4 +1,5 @@
 import hashlib
+import math
 
 import numpy as np
 import pandas as pd
@@ -8,7 +9,7 @@ from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import QApplication
 
 from gui.widgets.colors import PALETTE, run_color
-from gui.widgets.live_plot import MetricsPanel, run_name
+from gui.widgets.live_plot import MIN_PLOT_HEIGHT_PX, MetricsPanel, run_name
 from tests.gui.widgets.helpers import drawn_labels, overlapping
 
 
@@ -165,6 +166,20 @@ def test_a_narrow_panel_takes_fewer_columns_so_titles_fit(panel, qtbot):
         [(0, 0), (0, 1), (1, 0), (1, 1)]
     for p in panel.plots.values():
         assert p.titleLabel.sceneBoundingRect().right() <= panel.layout_widget.width()
+
+
+def test_many_plots_keep_their_height_after_the_panel_widens_and_narrows(panel, qtbot):
+    # the BN lab's 25 metrics: wider, three columns (fewer rows), then back to two (more rows, taller grid)
+    panel.resize(420, 420)
+    panel.expect_metrics(tuple(f"loss_{i}" for i in range(25)))
+    for width in (600, 420):
+        panel.resize(width, 420)
+        qtbot.wait(50)
+    view = panel.layout_widget
+    rows = math.ceil(len(panel.plots) / panel._columns)
+    assert panel._columns == 2 and view.height() >= rows * MIN_PLOT_HEIGHT_PX
+    assert view.centralWidget.geometry().height() == view.height()  # the grid fills the scrolled area
+    assert min(p.geometry().height() for p in panel.plots.values()) >= 0.9 * MIN_PLOT_HEIGHT_PX
 
 
 def test_hover_reads_out_the_nearest_points(panel, qtbot):
