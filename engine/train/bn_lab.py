@@ -103,6 +103,10 @@ def lipschitz(p: LipschitzParams, ctx: TaskContext | None = None) -> dict[str, A
     y = x @ torch.randn(p.dim, generator=g, dtype=torch.float64) + torch.randn(p.samples, generator=g,
                                                                              dtype=torch.float64)
     out: dict[str, Any] = {"dim": p.dim, "mean": p.mean, "samples": p.samples}
+    if p.samples < 10 * p.dim:  # the sample covariance's spectrum spreads (Bai–Yin): its top sits near the edge
+        ctx.warn(f"{p.samples:,} samples in {p.dim} dimensions: the sampled λ_max of the centred inputs is near "
+                 f"(1 + √(d/n))² = {(1 + math.sqrt(p.dim / p.samples)) ** 2:.3g}, not 1; use ≥ {10 * p.dim:,} "
+                 "samples")
     for i, (name, inputs) in enumerate([("raw", x), ("centred", x - x.mean(0))]):
         ctx.checkpoint()
         ctx.progress(i, 2, f"power iteration on the {name} inputs")
@@ -123,9 +127,9 @@ def _least_squares_lambda(x: torch.Tensor, y: torch.Tensor, iters: int, g: torch
 
 def _lipschitz_summary(r: Mapping[str, Any]) -> str:
     return (f"least squares, x ~ N({r['mean']:g}·1, I) in {r['dim']} dimensions, {r['samples']:,} samples\n"
-            f"λ_max raw       {r['lambda_max_raw']:.6g}   (1 + d·m² = {r['predicted_raw']:.6g}; "
+            f"λ_max raw       {r['lambda_max_raw']:<10.4f}(1 + d·m² = {r['predicted_raw']:.6g}; "
             f"gradient descent stable for η < {r['max_stable_lr_raw']:.4g})\n"
-            f"λ_max centred   {r['lambda_max_centred']:.6g}   (1; stable for η < {r['max_stable_lr_centred']:.4g})")
+            f"λ_max centred   {r['lambda_max_centred']:<10.4f}(1; stable for η < {r['max_stable_lr_centred']:.4g})")
 
 
 LIPSCHITZ = TaskSpec(

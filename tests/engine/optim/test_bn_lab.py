@@ -8,6 +8,7 @@ from scipy.special import log_softmax, softmax
 
 from engine import events as ev
 from engine.jobs import execute
+from engine.tasks import TaskContext
 from engine.train.bn_lab import JOB, LIPSCHITZ, BNLabParams, LipschitzParams, lambda_max, lipschitz, network, probe
 
 
@@ -30,6 +31,18 @@ def test_v13_lambda_max_is_one_plus_d_m_squared_then_one(dim, mean):
     assert r["lambda_max_centred"] == pytest.approx(1.0, abs=0.05)  # the sample covariance's top ≈ (1+√(d/n))²
     assert LIPSCHITZ.to_json(r)["lambda_max_raw"] == r["lambda_max_raw"]
     assert "1 + d·m²" in LIPSCHITZ.summary(r)
+
+
+def test_too_few_samples_are_said_with_the_edge_they_give():
+    # n = 400 standard normals in d = 100 dimensions: the top of the sample covariance sits near the
+    # Bai–Yin edge (1 + √(d/n))² = 2.25, not at the population's 1
+    ctx = TaskContext()
+    r = lipschitz(LipschitzParams(dim=100, mean=0.0, samples=400), ctx)
+    assert r["lambda_max_centred"] == pytest.approx(2.25, abs=0.25)
+    assert len(ctx.warnings) == 1 and "= 2.25, not 1" in ctx.warnings[0]
+    quiet = TaskContext()
+    lipschitz(LipschitzParams(dim=10, samples=10_000), quiet)
+    assert quiet.warnings == []
 
 
 def test_probe_matches_softmax_regression_by_hand():
