@@ -539,6 +539,14 @@ def read_picture(run_dir: Path | str, kind: str, name: str, step: int) -> dict[s
         return None
 
 
+def compared_as(run_dir: Path | str) -> str:
+    """What a Compare changed for this run ("optimizer = sgd"), or "" (not compared, or unreadable)."""
+    try:
+        return str(RunStore(Path(run_dir)).config().get("compared", ""))
+    except (OSError, UserError):
+        return ""
+
+
 def list_runs(workspace: Path | str) -> list[RunInfo]:
     """Every run in ``workspace``, newest first — killed ones too, marked 'interrupted', and
     damaged ones with a note of the damage."""

@@ -28,7 +28,7 @@ from engine import params as prm
 from engine import registry
 from engine.data import images, mnist, toy2d
 from engine.data.tasks import DownloadParams, download_mnist
-from engine.runs import read_metrics
+from engine.runs import compared_as, read_metrics
 from engine.train.sampling import sample_run, write_samples
 from gui import process_runner
 from gui.benches.base import Bench
@@ -348,4 +348,5 @@ class ModelsBench(Bench):
                 self.curves.remove_run(run)
         for name, path in wanted.items():
             if name not in self.curves.runs():
+                self.curves.name_run(name, compared_as(path))
                 self.curves.add_frame(name, read_metrics(path))

@@ -13,6 +13,7 @@ overlays their curves, in the colours the legend shows.
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 from typing import Any, Callable
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
@@ -31,6 +32,8 @@ from PySide6.QtWidgets import (
 
 from engine import events as ev
 from engine import params as prm
+from engine.errors import UserError
+from engine.runs import RunStore
 from gui.widgets.colors import run_color
 from gui.widgets.job_driver import JobDriver
 from gui.widgets.live_plot import run_name
@@ -224,7 +227,7 @@ class CompareQueue(QObject):
     def __init__(self, driver: JobDriver, runs: RunList, controls: RunControls, messages: MessageBar,
                  launch: Callable[[Any, Any], None], parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.runs, self.messages, self.launch = runs, messages, launch
+        self.runs, self.messages, self.launch, self.curves = runs, messages, launch, driver.curves
         self.job: Any = None
         self.pending: list[tuple[dict[str, Any], Any]] = []
         self.total = 0
@@ -263,6 +266,11 @@ class CompareQueue(QObject):
     def _on_started(self, e: ev.Started) -> None:
         if self.active:
             self.labels[e.run_id] = self._current
+            self.curves.name_run(e.run_id, self._current)
+            try:  # kept with the run, so its curves are named so when overlaid another day
+                RunStore(Path(e.run_dir)).update_config(compared=self._current)
+            except (OSError, UserError):
+                pass  # a name for the legends only: the run goes on without it
             self.changed.emit()
 
     def _on_finished(self, e: ev.Event) -> None:

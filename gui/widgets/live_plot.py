@@ -201,6 +201,7 @@ class MetricsPanel(QWidget):
         self._decor: dict[str, _Plot] = {}
         self.curves: dict[tuple[str, str, str], _Curve] = {}  # (run, phase, metric)
         self._runs: dict[str, _Run] = {}
+        self._names: dict[str, str] = {}  # run -> what sets it apart in the legends (a Compare's change)
         self._group = f"metrics-{id(self)}"  # colours are distinct among this panel's runs
         self.destroyed.connect(partial(release_group, self._group))
         self.weight = 0.6
@@ -345,8 +346,24 @@ class MetricsPanel(QWidget):
 
     def _run(self, run: str) -> _Run:
         if run not in self._runs:
-            self._runs[run] = _Run(claim_run_color(run, self._group), run_name(run), run_name(run).split()[-1])
+            tag = run_name(run).split()[-1]
+            name = f"{self._names[run]} · {tag}" if run in self._names else run_name(run)
+            self._runs[run] = _Run(claim_run_color(run, self._group), name, tag)
         return self._runs[run]
+
+    def name_run(self, run: str, what: str) -> None:
+        """Call ``run`` by what sets it apart ("optimizer = sgd") in the legends, with its tag;
+        "" keeps its start time and tag."""
+        if not what:
+            return
+        self._names[run] = what
+        r = self._runs.get(run)
+        if r is not None:
+            r.name = f"{what} · {r.tag}"
+            for metric, sample in r.samples.items():
+                label = self._decor[metric].legend.getLabel(sample) if metric in self._decor else None
+                if label is not None:
+                    label.setText(r.name)
 
     def _curve(self, run: str, phase: str, name: str) -> _Curve:
         key = (run, phase, name)

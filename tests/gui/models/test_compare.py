@@ -4,9 +4,10 @@ import pytest
 from PySide6.QtCore import Qt
 
 from engine import params as prm
-from engine.runs import list_runs
+from engine.runs import compared_as, list_runs
 from engine.train.bn_lab import BNLabParams
 from gui.widgets.compare import CompareDialog, grid, label, parse_values
+from tests.gui.widgets.helpers import legend_names
 
 # the BN lab's plain MLP, one quick epoch: no probes after the first step, no sweep
 QUICK = {"variants": "plain", "epochs": 1, "hidden": 16, "depth": 1, "probe_every": 1_000_000, "sweep": False,
@@ -110,6 +111,14 @@ def test_compare_runs_each_setting_in_turn_and_overlays_them(qtbot, bench, monke
     legend = bench.compare.legend.text()
     assert bench.compare.legend.isVisible() and "accumulate = 1" in legend and "accumulate = 2" in legend
     assert bench.compare.button.isEnabled()
+    names = legend_names(bench.curves, "loss")  # the curves say which run is which, by what it changed
+    assert names == [f"accumulate = 1 · {first[-6:]}", f"accumulate = 2 · {second[-6:]}"]
+    assert [compared_as(by_id[r].path) for r in (first, second)] == ["accumulate = 1", "accumulate = 2"]
+    bench.runs.select([])
+    assert first not in bench.curves.runs()
+    bench.curves._names.clear()  # as after a restart: only the run folder knows
+    bench.runs.select([first])  # overlaid again from its folder (another day): still named so
+    qtbot.waitUntil(lambda: f"accumulate = 1 · {first[-6:]}" in legend_names(bench.curves, "loss"), timeout=5000)
     bench.experiment.setCurrentIndex(bench.experiment.findData("vae"))
     assert not bench.compare.legend.isVisible()  # another experiment's runs are listed now
 

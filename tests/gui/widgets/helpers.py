@@ -27,3 +27,8 @@ def overlapping(labels) -> list[tuple[str, str]]:
             if ra[0] < rb[2] and rb[0] < ra[2] and ra[1] < rb[3] and rb[1] < ra[3]:
                 out.append((a, b))
     return out
+
+
+def legend_names(panel, metric):
+    """The names in a MetricsPanel plot's legend, in order."""
+    return [label.text for _, label in panel._decor[metric].legend.items]

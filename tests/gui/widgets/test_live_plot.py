@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QApplication
 
 from gui.widgets.colors import PALETTE, run_color
 from gui.widgets.live_plot import MIN_PLOT_HEIGHT_PX, MetricsPanel, run_name
-from tests.gui.widgets.helpers import drawn_labels, overlapping
+from tests.gui.widgets.helpers import drawn_labels, legend_names, overlapping
 
 
 @pytest.fixture
@@ -21,10 +21,6 @@ def panel(qtbot):
     p.show()
     qtbot.waitExposed(p)
     return p
-
-
-def legend_names(panel, metric):
-    return [label.text for _, label in panel._decor[metric].legend.items]
 
 
 def colliding_run_ids() -> tuple[str, str]:
