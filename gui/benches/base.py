@@ -61,7 +61,8 @@ class Bench(QWidget):
         runs.follow(driver)
         runs.notice.connect(self.messages.show_message)
         if pictures:
-            runs.selection_changed.connect(lambda paths: driver.show_run(paths[0] if len(paths) == 1 else None))
+            runs.selection_changed.connect(
+                lambda paths: driver.show_run(paths[0] if len(paths) == 1 else None, several=len(paths) > 1))
 
     def primary_controls(self) -> QWidget | None:
         """The run controls or task bar the window's Start/Stop shortcuts press: the first visible of

@@ -145,17 +145,25 @@ class JobDriver(QObject):
             self.drawn.add(a.kind)
             view(a)
 
-    def show_run(self, run_dir: Path | None) -> None:
+    def show_run(self, run_dir: Path | None, several: bool = False) -> None:
         """Put a past run's saved pictures on screen (its latest, the slider to go back), or with
-        None (or the live run) the live run's latest pictures again."""
+        None (or the live run) the live run's latest pictures again — named when ``several`` runs'
+        curves are selected, so none of the others is taken for theirs."""
         if run_dir is not None and run_dir.name == self.current_run and self.busy:
             run_dir = None
-        if run_dir is None and self.shown is None and not self.steps.isVisible():
-            return
+        if run_dir is None:
+            named = several and bool(self._live) and self.current_run
+            if named:
+                self.steps.name_live(self.curves.run_label(self.current_run))
+            if self.shown is None:
+                if not named:
+                    self.steps.hide()
+                return
         self.shown = run_dir
         self.drawn = set()
         if run_dir is None:
-            self.steps.hide()
+            if not named:
+                self.steps.hide()
             for a in self._live.values():
                 self._draw(a)
         else:

@@ -346,10 +346,12 @@ class MetricsPanel(QWidget):
 
     def _run(self, run: str) -> _Run:
         if run not in self._runs:
-            tag = run_name(run).split()[-1]
-            name = f"{self._names[run]} · {tag}" if run in self._names else run_name(run)
-            self._runs[run] = _Run(claim_run_color(run, self._group), name, tag)
+            self._runs[run] = _Run(claim_run_color(run, self._group), self.run_label(run), run_name(run).split()[-1])
         return self._runs[run]
+
+    def run_label(self, run: str) -> str:
+        """How the legends call ``run``."""
+        return f"{self._names[run]} · {run_name(run).split()[-1]}" if run in self._names else run_name(run)
 
     def name_run(self, run: str, what: str) -> None:
         """Call ``run`` by what sets it apart ("optimizer = sgd") in the legends, with its tag;

@@ -1,5 +1,6 @@
 """A slider through the pictures a past run saved (TensorBoard's image step slider):
-shown while a selected run's pictures are on screen, hidden for the live run."""
+shown while a selected run's pictures are on screen, hidden for the live run — but
+for a line naming it while several runs' curves are overlaid (the pictures are one run's)."""
 
 from __future__ import annotations
 
@@ -27,8 +28,18 @@ class PictureSteps(QWidget):
         self.slider.valueChanged.connect(self._moved)
         self.hide()
 
+    def name_live(self, run: str) -> None:
+        """Say whose pictures are on screen when several runs are selected: the live run's."""
+        self.run, self.steps = run, []
+        self.slider.hide()
+        self.live.hide()
+        self.label.setText(f"Pictures of the latest run, {run}: select one run alone to see its own")
+        self.setVisible(True)
+
     def set_steps(self, run: str, steps: list[int]) -> None:
         """Offer ``steps`` of ``run``, at the latest one (emitted)."""
+        self.slider.show()
+        self.live.show()
         self.run, self.steps = run, list(steps)
         self.slider.blockSignals(True)
         self.slider.setRange(0, max(len(steps) - 1, 0))

@@ -111,6 +111,9 @@ def test_compare_runs_each_setting_in_turn_and_overlays_them(qtbot, bench, monke
     legend = bench.compare.legend.text()
     assert bench.compare.legend.isVisible() and "accumulate = 1" in legend and "accumulate = 2" in legend
     assert bench.compare.button.isEnabled()
+    steps = bench.driver.steps  # the pictures are the last run's: said, as two runs' curves are on screen
+    assert steps.isVisible() and steps.label.text().startswith("Pictures of the latest run, accumulate = 2 · ")
+    assert not steps.slider.isVisible()
     names = legend_names(bench.curves, "loss")  # the curves say which run is which, by what it changed
     assert names == [f"accumulate = 1 · {first[-6:]}", f"accumulate = 2 · {second[-6:]}"]
     assert [compared_as(by_id[r].path) for r in (first, second)] == ["accumulate = 1", "accumulate = 2"]
@@ -119,6 +122,7 @@ def test_compare_runs_each_setting_in_turn_and_overlays_them(qtbot, bench, monke
     bench.curves._names.clear()  # as after a restart: only the run folder knows
     bench.runs.select([first])  # overlaid again from its folder (another day): still named so
     qtbot.waitUntil(lambda: f"accumulate = 1 · {first[-6:]}" in legend_names(bench.curves, "loss"), timeout=5000)
+    assert steps.slider.isVisible() and steps.label.text().startswith(f"Pictures of {first}")  # its own
     bench.experiment.setCurrentIndex(bench.experiment.findData("vae"))
     assert not bench.compare.legend.isVisible()  # another experiment's runs are listed now
 
