@@ -1,6 +1,7 @@
 """What the training loop asks of a task's optimizer stacks: the sample count
 of the coming micro-batch and the end of an epoch (for gradient
-accumulation), and the EMA's weights in place for validation and sampling.
+accumulation), the EMA's weights in place for validation and sampling, and
+whether lazy rows found a table to hold, and the stack in words for the log.
 Optimizers without those wrappers are left alone."""
 
 from __future__ import annotations
@@ -9,7 +10,9 @@ from contextlib import ExitStack, contextmanager
 from typing import Any, Iterable, Iterator
 
 from engine.optim.accumulate import Accumulate
-from engine.optim.averaging import EMA
+from engine.optim.averaging import EMA, Lookahead
+from engine.optim.schedule import Schedule
+from engine.optim.updates import LayerAdaptation, Lazy, WeightDecay
 from engine.optim.wrapper import layers
 
 
@@ -47,3 +50,36 @@ def use_averages(optimizers: Iterable[Any]) -> None:
 
 def accumulators(optimizers: Iterable[Any]) -> list[Accumulate]:
     return find(optimizers, Accumulate)
+
+
+def lazy_holds_nothing(optimizers: Iterable[Any]) -> bool:
+    """Whether ``--lazy`` was asked for and no table of these optimizers' models matched (a VAE
+    has no embedding): the run says so instead of silently changing nothing."""
+    lazy = find(optimizers, Lazy)
+    return bool(lazy) and not any(layer.chosen for layer in lazy)
+
+
+def described(optimizer: Any) -> str:
+    """One stack in a line, outermost first, as a run's log says what it trains with:
+    'accumulate 4 · EMA 0.99 · schedule 1000:1 · Adam lr 0.001'."""
+    parts = []
+    for layer in layers(optimizer):
+        if isinstance(layer, Accumulate):
+            parts.append(f"accumulate {layer.steps}")
+        elif isinstance(layer, EMA):
+            parts.append(f"EMA {layer.decay:g}")
+        elif isinstance(layer, Lookahead):
+            parts.append(f"Lookahead k {layer.steps} α {layer.alpha:g}")
+        elif isinstance(layer, Schedule):
+            parts.append("schedule " + ",".join(f"{k}:{v:g}" for k, v in sorted(layer.schedule.items())))
+        elif isinstance(layer, LayerAdaptation):
+            parts.append("layer adaptation")
+        elif isinstance(layer, Lazy):
+            parts.append(f"lazy rows of {len(layer.chosen)} table{'' if len(layer.chosen) == 1 else 's'}")
+        elif isinstance(layer, WeightDecay):
+            parts.append(f"weight decay {layer.rate:g}")
+        else:
+            group = layer.param_groups[0]
+            decay = group.get("weight_decay", 0.0) if type(layer).__name__ == "AdamW" else 0.0
+            parts.append(f"{type(layer).__name__} lr {group['lr']:g}" + (f" weight decay {decay:g}" if decay else ""))
+    return " · ".join(parts)

@@ -184,6 +184,11 @@ def _fit(task: TrainTask, data: Split, ctx: JobContext, device: torch.device, se
     shuffle = torch.Generator().manual_seed(seed)
     sign = -1.0 if task.higher_is_better else 1.0  # best is kept as a lower-is-better score
     epoch, batch, perm, best = 0, 0, None, math.inf
+    for name, opt in task.optimizers().items():
+        ctx.log(f"{name} optimizer: {optim_stack.described(opt)}")
+    if optim_stack.lazy_holds_nothing(task.optimizers().values()):
+        ctx.warn("--lazy holds the rows of embedding and codebook tables; this model has none, so it changes "
+                 "nothing")
     if ctx.resume is not None:
         r = ctx.resume
         task.load_state_dict(r["task"])

@@ -11,6 +11,7 @@ from engine.optim.accumulate import Accumulate
 from engine.optim.averaging import EMA, Lookahead
 from engine.optim.build import build, named
 from engine.optim.schedule import Schedule
+from engine.optim.stack import described, lazy_holds_nothing
 from engine.optim.updates import LayerAdaptation, Lazy, WeightDecay
 from engine.optim.wrapper import layers
 from engine.params import ParamError
@@ -55,6 +56,18 @@ def test_everything_on_stacks_in_the_documented_order():
     decay = layers(opt)[-2]
     assert {id(q) for q in decay.chosen} == {id(m[0].weight), id(m[1].weight)}  # the bias is not decayed
     assert [id(q) for q in layers(opt)[-3].chosen] == [id(m[0].weight)]  # lazy: the embedding only
+    assert described(opt) == ("accumulate 2 · EMA 0.99 · Lookahead k 5 α 0.5 · schedule 10:1 · layer adaptation · "
+                              "lazy rows of 1 table · weight decay 0.1 · RMSprop lr 0.001")
+
+
+def test_lazy_on_a_model_without_tables_is_told():
+    lazy = dataclasses.replace(TrainBase(), lazy=True, ema=0.99)
+    with_table = build(lazy, named(net=torch.nn.Sequential(torch.nn.Embedding(10, 4), torch.nn.Linear(4, 2))))
+    without = build(lazy, named(net=torch.nn.Linear(4, 2)))
+    plain = build(TrainBase(), named(net=torch.nn.Linear(4, 2)))
+    assert lazy_holds_nothing([without]) and lazy_holds_nothing([without, without])
+    assert not lazy_holds_nothing([with_table]) and not lazy_holds_nothing([without, with_table])
+    assert not lazy_holds_nothing([plain])  # not asked for
 
 
 def test_adamw_decays_in_its_own_group_without_biases():
