@@ -25,10 +25,16 @@ def _first_choice(run_id: str) -> int:
 
 def run_color(run_id: str) -> str:
     """The colour a panel claimed for the run, else its hashed first choice."""
+    return claimed_color(run_id) or PALETTE[_first_choice(run_id)]
+
+
+def claimed_color(run_id: str) -> str | None:
+    """The colour a panel claimed for the run; None while no panel draws it (a run list's
+    swatch then shows nothing, rather than a colour a drawn run may be wearing)."""
     for claims in _claims.values():
         if run_id in claims:
             return claims[run_id]
-    return PALETTE[_first_choice(run_id)]
+    return None
 
 
 def claim_run_color(run_id: str, group: object) -> str:

@@ -37,7 +37,7 @@ from PySide6.QtWidgets import (
 from engine.io import atomic_path
 from engine.runs import RunInfo, list_runs, write_notes
 from gui.widgets import metric_names
-from gui.widgets.colors import run_color
+from gui.widgets.colors import claimed_color
 from gui.widgets.export import ask_save_path
 from gui.widgets.table import PandasModel, sortable_proxy
 
@@ -47,13 +47,15 @@ EDITABLE = ("tags", "note")
 
 
 class RunModel(PandasModel):
-    """A swatch of the run's curve colour beside its name; the note and tags editable."""
+    """A swatch of the run's curve colour beside its name (none while its curves are not drawn);
+    the note and tags editable."""
 
     edited = Signal(str, str, str)  # run id, column, new text
 
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
         if role == Qt.ItemDataRole.DecorationRole and index.isValid() and index.column() == 0:
-            return QColor(run_color(str(self.frame.iat[index.row(), 0])))
+            colour = claimed_color(str(self.frame.iat[index.row(), 0]))
+            return QColor(colour) if colour else QColor(0, 0, 0, 0)  # the room kept: names stay aligned
         if role == Qt.ItemDataRole.EditRole and index.isValid():
             return str(self.frame.iat[index.row(), index.column()])
         return super().data(index, role)

@@ -1,6 +1,13 @@
 import hashlib
 
-from gui.widgets.colors import PALETTE, claim_run_color, release_group, release_run_color, run_color
+from gui.widgets.colors import (
+    PALETTE,
+    claim_run_color,
+    claimed_color,
+    release_group,
+    release_run_color,
+    run_color,
+)
 
 
 def first_choice(run_id: str) -> str:
@@ -13,7 +20,7 @@ def test_claims_are_distinct_stable_and_seen_by_run_color():
     try:
         colours = {r: claim_run_color(r, group) for r in runs}
         assert sorted(colours.values()) == sorted(PALETTE)  # ten runs, ten colours
-        assert all(run_color(r) == c for r, c in colours.items())
+        assert all(run_color(r) == c == claimed_color(r) for r, c in colours.items())
         release_run_color("run-3", group)
         release_run_color("run-7", group)
         newcomer = claim_run_color("run-new", group)
@@ -24,6 +31,7 @@ def test_claims_are_distinct_stable_and_seen_by_run_color():
     finally:
         release_group(group)
     assert run_color("run-3") == first_choice("run-3")  # unclaimed: its hashed colour
+    assert claimed_color("run-3") is None  # and no swatch in a run list: no drawn run's colour is repeated
 
 
 def test_a_run_shown_in_two_panels_keeps_one_colour():
