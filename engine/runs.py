@@ -10,7 +10,8 @@ still shows its curves and resumes.
                          most HISTORY of each, spread evenly over the run, so a run
                          list can step back through them
         log.txt          the run's log lines
-        notes.json       the user's note and tags (written by the run list, never by the run)
+        notes.json       the user's note and tags, and what a Compare changed (written by the GUI,
+                         never by the run)
         lock             held (an OS file lock) while a job runs in the folder; holds its pid
 
 :class:`RunStore` is also a sink: hand it to a job and it records the events.
@@ -514,7 +515,26 @@ def read_notes(run_dir: Path | str) -> dict[str, Any]:
 def write_notes(run_dir: Path | str, note: str, tags: Iterator[str] | list[str] | tuple[str, ...]) -> None:
     """Keep the user's note and tags with the run (tags stripped, empty ones and repeats dropped)."""
     clean = list(dict.fromkeys(t.strip() for t in tags if t.strip()))
-    write_json(Path(run_dir) / "notes.json", {"note": note, "tags": clean})
+    compared = compared_as(run_dir)
+    write_json(Path(run_dir) / "notes.json", {"note": note, "tags": clean, **({"compared": compared} if compared else {})})
+
+
+def mark_compared(run_dir: Path | str, change: str) -> None:
+    """Record what a Compare changed for this run, and make it the run's note unless the user
+    wrote one.  In notes.json, which the GUI alone writes: the run's own process may be
+    rewriting config.json at that moment."""
+    notes = read_notes(run_dir)
+    write_json(Path(run_dir) / "notes.json",
+               {"note": notes["note"] or change, "tags": list(notes["tags"]), "compared": change})
+
+
+def compared_as(run_dir: Path | str) -> str:
+    """What a Compare changed for this run ("optimizer = sgd"), or "" (not compared, or unreadable)."""
+    try:
+        raw = json.loads((Path(run_dir) / "notes.json").read_bytes())
+    except (OSError, ValueError):
+        return ""
+    return str(raw.get("compared", "")) if isinstance(raw, dict) else ""
 
 
 def saved_pictures(run_dir: Path | str) -> dict[tuple[str, str], list[int]]:
@@ -537,14 +557,6 @@ def read_picture(run_dir: Path | str, kind: str, name: str, step: int) -> dict[s
             return {k: (z[k].item() if z[k].ndim == 0 else z[k]) for k in z.files}
     except (OSError, ValueError, EOFError, KeyError):
         return None
-
-
-def compared_as(run_dir: Path | str) -> str:
-    """What a Compare changed for this run ("optimizer = sgd"), or "" (not compared, or unreadable)."""
-    try:
-        return str(RunStore(Path(run_dir)).config().get("compared", ""))
-    except (OSError, UserError):
-        return ""
 
 
 def list_runs(workspace: Path | str) -> list[RunInfo]:

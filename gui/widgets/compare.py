@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 from engine import events as ev
 from engine import params as prm
 from engine.errors import UserError
-from engine.runs import RunStore
+from engine.runs import mark_compared
 from gui.widgets.colors import run_color
 from gui.widgets.job_driver import JobDriver
 from gui.widgets.live_plot import run_name
@@ -267,8 +267,8 @@ class CompareQueue(QObject):
         if self.active:
             self.labels[e.run_id] = self._current
             self.curves.name_run(e.run_id, self._current)
-            try:  # kept with the run, so its curves are named so when overlaid another day
-                RunStore(Path(e.run_dir)).update_config(compared=self._current)
+            try:  # kept with the run (its note in the run list), so it is named so another day too
+                mark_compared(Path(e.run_dir), self._current)
             except (OSError, UserError):
                 pass  # a name for the legends only: the run goes on without it
             self.changed.emit()

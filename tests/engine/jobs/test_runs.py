@@ -8,7 +8,16 @@ import numpy as np
 import pytest
 
 from engine.jobs import execute
-from engine.runs import RunStore, WorkspaceError, list_runs, read_metrics
+from engine.runs import (
+    RunStore,
+    WorkspaceError,
+    compared_as,
+    list_runs,
+    mark_compared,
+    read_metrics,
+    read_notes,
+    write_notes,
+)
 from tests.engine.toy import TOY, ToyParams
 
 
@@ -98,3 +107,17 @@ def test_pictures_are_kept_through_the_run_thinned_and_read_back(tmp_path):
     np.testing.assert_array_equal(shown["points"], np.full((3, 2), steps[5], np.float32))
     assert shown["title"] == f"at {steps[5]}"
     assert read_picture(store.path, "scatter", "latent", 10_000) is None
+
+
+def test_what_a_compare_changed_is_kept_beside_the_users_note(tmp_path):
+    run = tmp_path / "run"
+    run.mkdir()
+    assert compared_as(run) == ""
+    mark_compared(run, "lr = 0.01")
+    assert compared_as(run) == "lr = 0.01" and read_notes(run) == {"note": "lr = 0.01", "tags": ()}
+    write_notes(run, "diverged late", ["lr", "lr", " "])  # the user edits the note in the run list
+    assert compared_as(run) == "lr = 0.01" and read_notes(run) == {"note": "diverged late", "tags": ("lr",)}
+    mark_compared(run, "lr = 0.02")  # a user's note is never replaced
+    assert compared_as(run) == "lr = 0.02" and read_notes(run)["note"] == "diverged late"
+    (run / "notes.json").write_text("[1, 2]")  # damaged: nothing, no error
+    assert compared_as(run) == ""

@@ -117,6 +117,7 @@ def test_compare_runs_each_setting_in_turn_and_overlays_them(qtbot, bench, monke
     names = legend_names(bench.curves, "loss")  # the curves say which run is which, by what it changed
     assert names == [f"accumulate = 1 · {first[-6:]}", f"accumulate = 2 · {second[-6:]}"]
     assert [compared_as(by_id[r].path) for r in (first, second)] == ["accumulate = 1", "accumulate = 2"]
+    assert [by_id[r].note for r in (first, second)] == ["accumulate = 1", "accumulate = 2"]  # in the run list
     bench.runs.select([])
     assert first not in bench.curves.runs()
     bench.curves._names.clear()  # as after a restart: only the run folder knows
