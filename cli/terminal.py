@@ -53,7 +53,7 @@ class Terminal:
     # -- a task's reporters --------------------------------------------------
     def task_progress(self, done: float, total: float | None, text: str) -> None:
         self.progress(text or f"{done:,.0f}", done / total if total else None,
-                      final=total is not None and done >= total)  # a log's last line says it ended
+                      final=bool(total) and done >= total)  # a log's last line says it ended
 
     def task_log(self, level: str, message: str) -> None:
         self.line(message if level == "info" else f"{level}: {message}")

@@ -269,6 +269,7 @@ class CompareQueue(QObject):
             self.curves.name_run(e.run_id, self._current)
             try:  # kept with the run (its note in the run list), so it is named so another day too
                 mark_compared(Path(e.run_dir), self._current)
+                self.runs.refresh()  # its row, listed as it started, shows the note now
             except (OSError, UserError):
                 pass  # a name for the legends only: the run goes on without it
             self.changed.emit()

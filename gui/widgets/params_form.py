@@ -3,6 +3,7 @@ its help as the tooltip, its range and choices enforced by the editor."""
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
@@ -22,36 +23,47 @@ from PySide6.QtWidgets import (
 
 from engine import params as prm
 
-_SCIENTIFIC = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)[eE][+-]?\d*$")  # 1e-5, 2.5E3, and 1e- while typed
-_MANTISSA = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)$")
+DECIMALS = 10  # a run's config may hold 1e-7: Run again must not round it to 0 ("off")
 
 
 class TrimmedSpinBox(QDoubleSpinBox):
-    """A double spin box that keeps six decimals for what is typed (0.99999, 1e-05 — what a
-    run's config may hold, so *Run again* restores it) but shows no trailing zeros: 0.5, not
-    0.500000.  It also takes a value typed in scientific notation (1e-5)."""
+    """A double spin box that keeps ten decimals for what is typed or restored (0.99999, 1e-07
+    — what a run's config may hold, so *Run again* restores it) but shows no trailing zeros:
+    0.5, not 0.5000000000.  It also takes a value typed in scientific notation (1e-5, with the
+    locale's decimal point); a plain number out of range is let through while typed, as the
+    start of one (5 → 5e-4), and put back on leaving the box if it stays out of range."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.setDecimals(6)
+        self.setDecimals(DECIMALS)
+
+    def _patterns(self) -> tuple[re.Pattern, re.Pattern]:
+        point = re.escape(self.locale().decimalPoint())
+        mantissa = rf"[+-]?(\d+{point}?\d*|{point}\d+)"
+        return re.compile(rf"^{mantissa}[eE][+-]?\d*$"), re.compile(rf"^{mantissa}$")  # 1e- while typed
+
+    def _scientific(self, text: str) -> float | None:
+        """The number ``text`` writes in scientific notation; None for other text, NaN while unfinished."""
+        if not self._patterns()[0].match(text.strip()):
+            return None
+        try:
+            return float(text.strip().replace(self.locale().decimalPoint(), "."))
+        except ValueError:
+            return math.nan
 
     def validate(self, text: str, pos: int) -> object:  # Qt's override
-        if _SCIENTIFIC.match(text.strip()):
-            try:
-                value = float(text)
-            except ValueError:  # "1e-" on its way to "1e-5"
-                return QValidator.State.Intermediate, text, pos
-            inside = self.minimum() <= value <= self.maximum()
+        value = self._scientific(text)
+        if value is not None:
+            inside = self.minimum() <= value <= self.maximum() and (value == 0 or round(value, DECIMALS) != 0)
             return (QValidator.State.Acceptable if inside else QValidator.State.Intermediate), text, pos
         state = super().validate(text, pos)
-        if state[0] == QValidator.State.Invalid and _MANTISSA.match(text.strip()):
+        if state[0] == QValidator.State.Invalid and self._patterns()[1].match(text.strip()):
             return QValidator.State.Intermediate, text, pos  # "5" out of range, on its way to "5e-4"
         return state
 
     def valueFromText(self, text: str) -> float:  # noqa: N802 - Qt's override
-        if _SCIENTIFIC.match(text.strip()):
-            return float(text)
-        return super().valueFromText(text)
+        value = self._scientific(text)
+        return super().valueFromText(text) if value is None or math.isnan(value) else value
 
     def textFromValue(self, value: float) -> str:  # noqa: N802 - Qt's override
         locale = QLocale(self.locale())
@@ -60,7 +72,7 @@ class TrimmedSpinBox(QDoubleSpinBox):
         point, zero = locale.decimalPoint(), locale.zeroDigit()
         if point in text:
             text = text.rstrip(zero).rstrip(point)
-        return zero if text == locale.negativeSign() + zero else text  # −0.0000001 shows as 0
+        return zero if text == locale.negativeSign() + zero else text  # −0 shows as 0
 
 
 class SliderSpin(QWidget):

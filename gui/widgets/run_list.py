@@ -196,6 +196,7 @@ class RunList(QWidget):
             j = list(frame.columns).index(column)
             frame.iat[row, j] = value
             self.model.dataChanged.emit(self.model.index(row, j), self.model.index(row, j))
+        self.model.dataChanged.emit(self.model.index(row, 0), self.model.index(row, 0))  # its swatch, claimed by now
 
     def refresh(self) -> None:
         selected = {p.name for p in self.selected()}

@@ -1,5 +1,7 @@
 import numpy as np
 import pytest
+from PySide6.QtCore import QLocale
+from PySide6.QtGui import QValidator
 
 from engine import params as prm
 from engine.smoothing import debiased_ema
@@ -112,6 +114,8 @@ def test_a_form_keeps_what_a_run_recorded_and_takes_scientific_notation(qtbot):
     form.set_values({"ema": 0.99999, "weight_decay": 0.00001})  # a run made on the command line
     p = form.params()
     assert (p.ema, p.weight_decay) == (0.99999, 0.00001)  # not 1 (refused by Start) and "off"
+    form.set_values({"weight_decay": 1e-7})
+    assert form.params().weight_decay == 1e-7
     box = form.editors["weight_decay"]
     for typed, value in (("5e-4", 0.0005), ("2.5E-3", 0.0025), ("0.01", 0.01)):
         box.lineEdit().selectAll()
@@ -123,3 +127,16 @@ def test_a_form_keeps_what_a_run_recorded_and_takes_scientific_notation(qtbot):
     qtbot.keyClicks(box.lineEdit(), "3e2")  # above the maximum of 1: not taken
     box.interpretText()
     assert box.value() == pytest.approx(0.01)
+
+
+def test_scientific_notation_follows_the_locales_decimal_point(qtbot):
+    form = ParamsForm(VAEParams)
+    qtbot.addWidget(form)
+    box = form.editors["weight_decay"]
+    box.setLocale(QLocale(QLocale.Language.German, QLocale.Country.Germany))
+    box.lineEdit().selectAll()
+    qtbot.keyClicks(box.lineEdit(), "1,5e-3")
+    box.interpretText()
+    assert box.value() == pytest.approx(0.0015, rel=1e-12)
+    assert box.validate("1.5e-3", 0)[0] != QValidator.State.Acceptable  # a dot is not the decimal point here
+    assert box.validate("1e-12", 0)[0] == QValidator.State.Intermediate  # below what the box can hold: not 0
