@@ -127,9 +127,9 @@ def _least_squares_lambda(x: torch.Tensor, y: torch.Tensor, iters: int, g: torch
 
 def _lipschitz_summary(r: Mapping[str, Any]) -> str:
     return (f"least squares, x ~ N({r['mean']:g}·1, I) in {r['dim']} dimensions, {r['samples']:,} samples\n"
-            f"λ_max raw       {r['lambda_max_raw']:<10.4f}(1 + d·m² = {r['predicted_raw']:.6g}; "
+            f"λ_max raw       {r['lambda_max_raw']:<10.4f} (1 + d·m² = {r['predicted_raw']:.6g}; "
             f"gradient descent stable for η < {r['max_stable_lr_raw']:.4g})\n"
-            f"λ_max centred   {r['lambda_max_centred']:<10.4f}(1; stable for η < {r['max_stable_lr_centred']:.4g})")
+            f"λ_max centred   {r['lambda_max_centred']:<10.4f} (1; stable for η < {r['max_stable_lr_centred']:.4g})")
 
 
 LIPSCHITZ = TaskSpec(

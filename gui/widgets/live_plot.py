@@ -363,9 +363,11 @@ class MetricsPanel(QWidget):
         if r is not None:
             r.name = f"{what} · {r.tag}"
             for metric, sample in r.samples.items():
-                label = self._decor[metric].legend.getLabel(sample) if metric in self._decor else None
+                legend = self._decor[metric].legend if metric in self._decor else None
+                label = legend.getLabel(sample) if legend is not None else None
                 if label is not None:
                     label.setText(r.name)
+                    legend.updateSize()  # a longer name widens the box
 
     def _curve(self, run: str, phase: str, name: str) -> _Curve:
         key = (run, phase, name)

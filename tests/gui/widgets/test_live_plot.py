@@ -250,3 +250,13 @@ def test_the_legend_moves_off_the_curves(panel, qtbot):
     x, y = panel.curves[("r", "train", "acc")].main.getData()
     inside = [legend.contains(vb.mapViewToScene(QPointF(float(a), float(b)))) for a, b in zip(x, y)]
     assert not any(inside)
+
+
+def test_a_run_named_after_it_is_drawn_is_renamed_in_every_legend(panel):
+    a, b = "20250101-120000-vae-aaaaaa", "20250101-120001-vae-bbbbbb"
+    for run in (a, b):
+        panel.add_point(run, "train", 1, {"loss": 1.0, "kl": 0.5})
+    panel.name_run(b, "lr = 0.01")
+    for metric in ("loss", "kl"):
+        assert legend_names(panel, metric) == [run_name(a), "lr = 0.01 · bbbbbb"]
+    assert panel.run_label(b) == "lr = 0.01 · bbbbbb" and panel.run_label(a) == "12:00:00 aaaaaa"
