@@ -501,13 +501,18 @@ def run_info(path: Path) -> RunInfo:
                    problem="; ".join(problems) or None, epochs_done=epochs_done, **read_notes(path))
 
 
-def read_notes(run_dir: Path | str) -> dict[str, Any]:
-    """{"note": str, "tags": tuple} of a run; empty when it has none or they are damaged."""
+def _notes(run_dir: Path | str) -> dict[str, Any]:
+    """notes.json as a dict; empty when it is missing or damaged."""
     try:
         raw = json.loads((Path(run_dir) / "notes.json").read_bytes())
     except (OSError, ValueError):
-        return {"note": "", "tags": ()}
-    raw = raw if isinstance(raw, dict) else {}
+        return {}
+    return raw if isinstance(raw, dict) else {}
+
+
+def read_notes(run_dir: Path | str) -> dict[str, Any]:
+    """{"note": str, "tags": tuple} of a run; empty when it has none or they are damaged."""
+    raw = _notes(run_dir)
     tags = raw.get("tags") if isinstance(raw.get("tags"), list) else []
     return {"note": str(raw.get("note", "")), "tags": tuple(str(t) for t in tags)}
 
@@ -516,7 +521,8 @@ def write_notes(run_dir: Path | str, note: str, tags: Iterator[str] | list[str] 
     """Keep the user's note and tags with the run (tags stripped, empty ones and repeats dropped)."""
     clean = list(dict.fromkeys(t.strip() for t in tags if t.strip()))
     compared = compared_as(run_dir)
-    write_json(Path(run_dir) / "notes.json", {"note": note, "tags": clean, **({"compared": compared} if compared else {})})
+    write_json(Path(run_dir) / "notes.json",
+               {"note": note, "tags": clean, **({"compared": compared} if compared else {})})
 
 
 def mark_compared(run_dir: Path | str, change: str) -> None:
@@ -530,11 +536,7 @@ def mark_compared(run_dir: Path | str, change: str) -> None:
 
 def compared_as(run_dir: Path | str) -> str:
     """What a Compare changed for this run ("optimizer = sgd"), or "" (not compared, or unreadable)."""
-    try:
-        raw = json.loads((Path(run_dir) / "notes.json").read_bytes())
-    except (OSError, ValueError):
-        return ""
-    return str(raw.get("compared", "")) if isinstance(raw, dict) else ""
+    return str(_notes(run_dir).get("compared", ""))
 
 
 def saved_pictures(run_dir: Path | str) -> dict[tuple[str, str], list[int]]:

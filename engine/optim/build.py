@@ -78,4 +78,3 @@ def build(p: Any, parameters: torch.nn.Module | Iterable[tuple[str, torch.nn.Par
     if p.accumulate > 1:
         opt = Accumulate(opt, p.accumulate)
     return opt
-

@@ -9,9 +9,10 @@ one that places the update and keeps the new weights for the next step: the
 wrapper's own time on the VAE's 1.6 MB of weights (caches warm) fell from
 0.55 ms to 0.12 ms; within a training step, after the backward pass has
 moved the weights out of cache, it is 0.22 ms of a 3.9 ms step (the whole
-cost against bare Adam is in ``benchmarks/optim_overhead.py``).  Lazy optimisation's row test stops at a
-row's first non-zero gradient, so a dense weight costs about one read per row
-instead of two full reductions, and only absent rows are copied.
+cost against bare Adam is in ``benchmarks/optim_overhead.py``).  Lazy
+optimisation's row test stops at a row's first non-zero gradient, so a dense
+weight costs about one read per row instead of two full reductions, and only
+absent rows are copied.
 
 Only contiguous float32/float64 CPU tensors go through these loops
 (:func:`fusable`); the wrappers keep their eager path for the rest (CUDA,
@@ -91,7 +92,7 @@ _UNSIGNED = {np.dtype(np.float32): (np.uint32, np.uint32(0x7FFF_FFFF)),
 def hold_rows(grad: np.ndarray, weights: np.ndarray, rows: np.ndarray, held: np.ndarray) -> int:
     """Write the indices of the all-zero (±0) rows of ``grad`` into ``rows`` and copy those
     rows of ``weights`` into ``held``, as many as it has room for; return how many rows are
-    zero (more than ``held`` took: :func:`gather_rows` copies them all into a larger one).
+    zero (more than ``held`` took: the caller gives a larger one and calls again).
     The test ORs the bits without the sign, 64 at a time (a vectorised loop), and stops at a
     row's first block with a non-zero (NaN too); the copy follows at once, in one pass."""
     if not (grad.shape == weights.shape and len(rows) >= len(weights) and held.shape[1:] == weights.shape[1:]):
@@ -122,20 +123,6 @@ def _hold_rows(bits: np.ndarray, magnitude: int, weights: np.ndarray, rows: np.n
     return n
 
 
-def gather_rows(weights: np.ndarray, rows: np.ndarray, n: int, held: np.ndarray) -> None:
-    """Copy the ``n`` rows of ``weights`` listed in ``rows`` (by :func:`hold_rows`) into the
-    first rows of ``held``."""
-    if not (n <= min(len(held), len(rows)) and held.shape[1:] == weights.shape[1:]):
-        raise ValueError("gather_rows: the rows do not fit")  # the loop has no bounds checks
-    _gather(weights, rows, n, held)
-
-
-@numba.njit(cache=True, nogil=True)
-def _gather(weights: np.ndarray, rows: np.ndarray, n: int, held: np.ndarray) -> None:
-    for k in range(n):
-        _copy(weights[rows[k]], held[k])
-
-
 @numba.njit(cache=True, nogil=True)
 def _copy(src: np.ndarray, dst: np.ndarray) -> None:
     for j in range(src.size):  # an explicit loop: a slice assignment costs 3× as much a row
@@ -144,7 +131,6 @@ def _copy(src: np.ndarray, dst: np.ndarray) -> None:
 
 @numba.njit(cache=True, nogil=True)
 def restore_rows(weights: np.ndarray, rows: np.ndarray, n: int, held: np.ndarray) -> None:
-    """Put back the ``n`` rows :func:`hold_rows` or :func:`gather_rows` kept (the same
-    arrays, checked there)."""
+    """Put back the ``n`` rows :func:`hold_rows` kept (the same arrays, checked there)."""
     for k in range(n):
         _copy(held[k], weights[rows[k]])

@@ -1,6 +1,6 @@
 """What the training loop asks of a task's optimizer stacks: the sample count
 of the coming micro-batch and the end of an epoch (for gradient
-accumulation), the EMA's weights in place for validation and sampling, and
+accumulation), the EMA's weights in place for validation and sampling,
 whether lazy rows found a table to hold, and the stack in words for the log.
 Optimizers without those wrappers are left alone."""
 
@@ -79,7 +79,7 @@ def described(optimizer: Any) -> str:
         elif isinstance(layer, WeightDecay):
             parts.append(f"weight decay {layer.rate:g}")
         else:
-            group = layer.param_groups[0]
-            decay = group.get("weight_decay", 0.0) if type(layer).__name__ == "AdamW" else 0.0
+            group = layer.param_groups[0]  # the base; only AdamW is given a decay of its own
+            decay = group.get("weight_decay", 0.0)
             parts.append(f"{type(layer).__name__} lr {group['lr']:g}" + (f" weight decay {decay:g}" if decay else ""))
     return " · ".join(parts)

@@ -152,18 +152,15 @@ class JobDriver(QObject):
         if run_dir is not None and run_dir.name == self.current_run and self.busy:
             run_dir = None
         if run_dir is None:
-            named = several and bool(self._live) and self.current_run
-            if named:
+            if several and self._live and self.current_run:
                 self.steps.name_live(self.curves.run_label(self.current_run))
-            if self.shown is None:
-                if not named:
-                    self.steps.hide()
+            else:
+                self.steps.hide()
+            if self.shown is None:  # the live pictures are on screen already
                 return
         self.shown = run_dir
         self.drawn = set()
         if run_dir is None:
-            if not named:
-                self.steps.hide()
             for a in self._live.values():
                 self._draw(a)
         else:

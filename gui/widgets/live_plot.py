@@ -361,7 +361,7 @@ class MetricsPanel(QWidget):
         self._names[run] = what
         r = self._runs.get(run)
         if r is not None:
-            r.name = f"{what} · {r.tag}"
+            r.name = self.run_label(run)
             for metric, sample in r.samples.items():
                 legend = self._decor[metric].legend if metric in self._decor else None
                 label = legend.getLabel(sample) if legend is not None else None
