@@ -293,8 +293,9 @@ class ModelsBench(Bench):
         self.driver.start(job, p, self.workspace, resume_dir)
 
     def _panels_for_shown_run(self) -> None:
-        """A past run's pictures: the panels it drew; the live run's: what it drew, or may draw while busy."""
-        live = self.driver.shown is None and self.driver.busy
+        """A past run's pictures: the panels it drew; the live run's: what it drew, or may draw while
+        busy — or, before any run of this experiment, its panels waiting with their hints."""
+        live = self.driver.shown is None and (self.driver.busy or not self.driver.drawn)
         self._show_panels(self.driver.drawn | (set(self.job.pictures) if live else set()))
 
     def _show_panels(self, kinds: set[str]) -> None:

@@ -259,3 +259,5 @@ def test_switching_experiment_drops_the_last_runs_news(qtbot, bench):
     qtbot.wait(50)
     assert len(bench.latent.points) == 0 and bench.recon.isHidden()  # none of the VAE's pictures
     assert "completed" not in bench.controls.bar.format() and bench.controls.bar.value() == 0
+    shown = {kind for kind, panel in bench.panels.items() if not panel.isHidden()}
+    assert shown == set(bench.job.pictures)  # the GAN's own panels, waiting with their hints
